@@ -1,0 +1,239 @@
+//! Account operations that span the database and the token store: creating
+//! users, signing in, changing passwords.
+
+use sea_orm::DatabaseConnection;
+use tower_sessions::Session;
+
+use crate::{
+    model::{DisplayName, Password, Role, Username},
+    server::{
+        auth::{current_user::unix_now, Auth, CurrentUser, SessionAuth, AUTH_KEY},
+        db::{
+            audit::{self, Event},
+            users,
+        },
+        error::{ServerError, ServerResult},
+    },
+};
+
+/// The one sentence every failed sign-in gets, whatever the reason, so the
+/// answer does not tell which usernames exist.
+pub const INVALID_CREDENTIALS: &str = "Incorrect username or password.";
+
+/// Where a request came from, for the audit log and the session index.
+#[derive(Debug, Clone, Default)]
+pub struct ClientInfo {
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+}
+
+pub async fn create_user(
+    db: &DatabaseConnection,
+    auth: &Auth,
+    username: &Username,
+    display_name: DisplayName,
+    password: &Password,
+    role: Role,
+) -> ServerResult<users::Model> {
+    if users::find_by_username(db, username.as_str())
+        .await?
+        .is_some()
+    {
+        return Err(ServerError::Conflict(format!(
+            "The username {username} is taken."
+        )));
+    }
+    let password_hash = auth.passwords.hash(password).await?;
+    let user = users::insert(
+        db,
+        users::NewUser {
+            username: username.as_str().to_owned(),
+            display_name: display_name.into_inner(),
+            password_hash,
+            role,
+        },
+    )
+    .await?;
+    audit::write(
+        db,
+        Event::UserCreated,
+        audit::Record {
+            user_id: Some(user.id),
+            username: Some(user.username.clone()),
+            detail: Some(format!("role={}", role.as_str())),
+            ..Default::default()
+        },
+    )
+    .await?;
+    Ok(user)
+}
+
+/// Checks a username and password. Unknown users are verified against a
+/// dummy hash and disabled users are refused after the check, so every
+/// failure costs the same time and gets the same answer.
+pub async fn check_credentials(
+    db: &DatabaseConnection,
+    auth: &Auth,
+    raw_username: &str,
+    password: &str,
+    client: &ClientInfo,
+) -> ServerResult<users::Model> {
+    let username = Username::parse(raw_username).ok();
+    let user = match &username {
+        Some(name) => users::find_by_username(db, name.as_str()).await?,
+        None => None,
+    };
+    // Longer than any password we store: refused before hashing.
+    let plausible = !password.is_empty() && password.chars().count() <= Password::MAX_LEN;
+    let verified = if plausible {
+        auth.passwords
+            .verify(user.as_ref().map(|u| u.password_hash.as_str()), password)
+            .await?
+    } else {
+        false
+    };
+    match user {
+        Some(user) if verified && !user.disabled => Ok(user),
+        user => {
+            audit::write(
+                db,
+                Event::SignInFailed,
+                audit::Record {
+                    user_id: user.as_ref().map(|u| u.id),
+                    username: Some(raw_username.trim().chars().take(64).collect()),
+                    ip: client.ip.clone(),
+                    user_agent: client.user_agent.clone(),
+                    detail: user
+                        .as_ref()
+                        .filter(|u| u.disabled)
+                        .map(|_| "account disabled".to_owned()),
+                    ..Default::default()
+                },
+            )
+            .await?;
+            Err(ServerError::Unauthorized)
+        }
+    }
+}
+
+/// Binds the browser session to `user` under a fresh id (no fixation).
+pub async fn start_session(
+    db: &DatabaseConnection,
+    session: &Session,
+    user: &users::Model,
+    client: &ClientInfo,
+) -> ServerResult<()> {
+    session.cycle_id().await?;
+    let now = unix_now();
+    session
+        .insert(
+            AUTH_KEY,
+            SessionAuth {
+                user_id: user.id,
+                created_at: now,
+                last_seen: now,
+                ip: client.ip.clone(),
+                user_agent: client.user_agent.clone(),
+            },
+        )
+        .await
+        .map_err(ServerError::from)?;
+    // Written now rather than after the response, so a Redis failure is a
+    // clean 503 instead of a sign-in that silently did not stick.
+    session.save().await?;
+    audit::write(
+        db,
+        Event::SignInSucceeded,
+        audit::Record {
+            user_id: Some(user.id),
+            username: Some(user.username.clone()),
+            ip: client.ip.clone(),
+            user_agent: client.user_agent.clone(),
+            ..Default::default()
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+/// Ends the browser session: deleted in Redis, cookie cleared.
+pub async fn end_session(
+    db: &DatabaseConnection,
+    session: &Session,
+    user: Option<&CurrentUser>,
+    client: &ClientInfo,
+) -> ServerResult<()> {
+    session.flush().await?;
+    if let Some(me) = user {
+        audit::write(
+            db,
+            Event::SignedOut,
+            audit::Record {
+                user_id: Some(me.id()),
+                username: Some(me.user.username.clone()),
+                ip: client.ip.clone(),
+                user_agent: client.user_agent.clone(),
+                ..Default::default()
+            },
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+pub struct PasswordChange {
+    pub current: String,
+    pub new: String,
+    pub confirm: String,
+}
+
+/// Changes the signed-in user's password, ends every other session of
+/// theirs and gives this one a new id. Returns how many sessions ended.
+pub async fn change_password(
+    db: &DatabaseConnection,
+    auth: &Auth,
+    me: &CurrentUser,
+    session: &Session,
+    change: PasswordChange,
+    client: &ClientInfo,
+) -> ServerResult<usize> {
+    if change.new != change.confirm {
+        return Err(ServerError::Validation(
+            "The new passwords do not match.".into(),
+        ));
+    }
+    let new = Password::parse(&change.new).map_err(|e| ServerError::Validation(e.0))?;
+    let plausible = change.current.chars().count() <= Password::MAX_LEN;
+    if !plausible
+        || !auth
+            .passwords
+            .verify(Some(&me.user.password_hash), &change.current)
+            .await?
+    {
+        return Err(ServerError::Validation(
+            "Your current password is incorrect.".into(),
+        ));
+    }
+    let hash = auth.passwords.hash(&new).await?;
+    users::set_password_hash(db, me.id(), hash).await?;
+    let ended = auth
+        .sessions()
+        .revoke_all_for_user(me.id(), Some(&me.session_handle))
+        .await?;
+    session.cycle_id().await?;
+    session.save().await?;
+    audit::write(
+        db,
+        Event::PasswordChanged,
+        audit::Record {
+            user_id: Some(me.id()),
+            username: Some(me.user.username.clone()),
+            ip: client.ip.clone(),
+            user_agent: client.user_agent.clone(),
+            detail: Some(format!("other sessions ended: {ended}")),
+            ..Default::default()
+        },
+    )
+    .await?;
+    Ok(ended)
+}

@@ -1,0 +1,104 @@
+//! Authentication, and the only code in Tagline that talks to Redis.
+//!
+//! - [`passwords`]: argon2id hashing off the async runtime.
+//! - [`redis`]: the connection pool (command timeout, reconnect policy) and
+//!   the key layout under `REDIS_PREFIX`.
+//! - [`store`]: the tower-sessions store: browser sessions in Redis, keyed by
+//!   a hash of the cookie value, with a per-user index of live sessions.
+//! - [`sessions`]: listing and revoking a user's sessions.
+//! - [`current_user`]: the "who is asking" check every request goes through.
+
+pub mod current_user;
+pub mod passwords;
+pub mod redis;
+pub mod sessions;
+pub mod store;
+
+use std::{sync::Arc, time::Duration};
+
+use fred::{clients::Pool, interfaces::ClientLike};
+use tower_sessions::{cookie::SameSite, Expiry, SessionManagerLayer};
+
+pub use current_user::CurrentUser;
+pub use store::{SessionAuth, AUTH_KEY};
+
+use crate::server::{config::Config, error::ServerResult};
+
+/// Everything authentication needs, cheap to clone.
+#[derive(Clone)]
+pub struct Auth {
+    pool: Pool,
+    keys: redis::Keys,
+    pub passwords: passwords::Passwords,
+    settings: Arc<SessionSettings>,
+}
+
+/// Session lifetimes and cookie settings, fixed at start-up.
+#[derive(Debug)]
+pub struct SessionSettings {
+    pub idle_timeout: Duration,
+    pub absolute_lifetime: Duration,
+    /// How often `last_seen` (and with it the idle expiry) is written back.
+    pub touch_interval: Duration,
+    pub cookie_name: &'static str,
+    pub secure_cookies: bool,
+}
+
+impl Auth {
+    /// Builds the Redis pool and starts connecting in the background, so the
+    /// app starts (and answers 503) even while Redis is down.
+    pub fn new(config: &Config) -> anyhow::Result<Self> {
+        let pool = redis::connect(config)?;
+        let idle = config.session_idle_timeout;
+        Ok(Auth {
+            pool,
+            keys: redis::Keys::new(&config.redis_prefix),
+            passwords: passwords::Passwords::new(config.password_hash_concurrency)?,
+            settings: Arc::new(SessionSettings {
+                idle_timeout: idle,
+                absolute_lifetime: config.session_absolute_lifetime,
+                touch_interval: (idle / 10).min(Duration::from_secs(60)),
+                cookie_name: config.session_cookie_name(),
+                secure_cookies: config.secure_cookies(),
+            }),
+        })
+    }
+
+    pub fn settings(&self) -> &SessionSettings {
+        &self.settings
+    }
+
+    /// Answers when Redis does, within the command timeout.
+    pub async fn ping(&self) -> ServerResult<()> {
+        let _: String = self.pool.ping(None).await?;
+        Ok(())
+    }
+
+    /// The tower-sessions layer: HttpOnly, SameSite=Lax, path `/`; Secure and
+    /// `__Host-` prefixed in production.
+    pub fn session_layer(&self) -> SessionManagerLayer<store::RedisSessionStore> {
+        let store = store::RedisSessionStore::new(
+            self.pool.clone(),
+            self.keys.clone(),
+            self.settings.absolute_lifetime,
+        );
+        let idle =
+            time::Duration::try_from(self.settings.idle_timeout).unwrap_or(time::Duration::DAY);
+        SessionManagerLayer::new(store)
+            .with_name(self.settings.cookie_name)
+            .with_http_only(true)
+            .with_same_site(SameSite::Lax)
+            .with_secure(self.settings.secure_cookies)
+            .with_path("/")
+            .with_expiry(Expiry::OnInactivity(idle))
+    }
+
+    pub fn sessions(&self) -> sessions::Sessions {
+        sessions::Sessions::new(self.pool.clone(), self.keys.clone())
+    }
+
+    /// Closes the Redis connections (used by tests and on shutdown).
+    pub async fn close(&self) {
+        let _ = self.pool.quit().await;
+    }
+}

@@ -1,0 +1,86 @@
+//! The audit log of authentication events. It records who, what, when, from
+//! which address and browser, and never a token or a session id.
+
+use chrono::{DateTime, Utc};
+use sea_orm::{entity::prelude::*, ActiveValue::Set, DatabaseConnection};
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "audit_events")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    pub user_id: Option<Uuid>,
+    pub username: Option<String>,
+    pub actor_id: Option<Uuid>,
+    pub event: String,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+    pub detail: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}
+
+/// What happened. The string forms are stored and filtered on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Event {
+    SignInSucceeded,
+    SignInFailed,
+    SignedOut,
+    PasswordChanged,
+    UserCreated,
+}
+
+impl Event {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Event::SignInSucceeded => "sign_in.succeeded",
+            Event::SignInFailed => "sign_in.failed",
+            Event::SignedOut => "signed_out",
+            Event::PasswordChanged => "password.changed",
+            Event::UserCreated => "user.created",
+        }
+    }
+}
+
+/// One audit record to write.
+#[derive(Debug, Default, Clone)]
+pub struct Record {
+    pub user_id: Option<Uuid>,
+    pub username: Option<String>,
+    pub actor_id: Option<Uuid>,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+    pub detail: Option<String>,
+}
+
+pub async fn write(db: &DatabaseConnection, event: Event, record: Record) -> Result<(), DbErr> {
+    let truncate =
+        |s: Option<String>, max: usize| s.map(|s| s.chars().take(max).collect::<String>());
+    ActiveModel {
+        id: Set(Uuid::new_v4()),
+        user_id: Set(record.user_id),
+        username: Set(truncate(record.username, 64)),
+        actor_id: Set(record.actor_id),
+        event: Set(event.as_str().to_owned()),
+        ip: Set(truncate(record.ip, 64)),
+        user_agent: Set(truncate(record.user_agent, 512)),
+        detail: Set(truncate(record.detail, 512)),
+        created_at: Set(Utc::now()),
+    }
+    .insert(db)
+    .await
+    .map(|_| ())
+}
+
+pub async fn for_user(db: &DatabaseConnection, user_id: Uuid) -> Result<Vec<Model>, DbErr> {
+    use sea_orm::{QueryFilter, QueryOrder};
+    Entity::find()
+        .filter(Column::UserId.eq(user_id))
+        .order_by_desc(Column::CreatedAt)
+        .all(db)
+        .await
+}

@@ -1,0 +1,101 @@
+//! Users: accounts, roles and password hashes.
+
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    entity::prelude::*, ActiveValue::Set, DatabaseConnection, PaginatorTrait, QueryFilter,
+};
+
+use crate::model::{Role, UserView};
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "users")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    #[sea_orm(unique)]
+    pub username: String,
+    pub display_name: String,
+    pub password_hash: String,
+    pub role: String,
+    pub disabled: bool,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}
+
+impl Model {
+    pub fn role(&self) -> Role {
+        Role::parse(&self.role).unwrap_or(Role::Member)
+    }
+
+    pub fn view(&self) -> UserView {
+        UserView {
+            id: self.id.to_string(),
+            username: self.username.clone(),
+            display_name: self.display_name.clone(),
+            role: self.role(),
+        }
+    }
+}
+
+pub async fn find_by_id(db: &DatabaseConnection, id: Uuid) -> Result<Option<Model>, DbErr> {
+    Entity::find_by_id(id).one(db).await
+}
+
+/// Looks a user up by username (already normalised by `Username::parse`).
+pub async fn find_by_username(
+    db: &DatabaseConnection,
+    username: &str,
+) -> Result<Option<Model>, DbErr> {
+    Entity::find()
+        .filter(Column::Username.eq(username))
+        .one(db)
+        .await
+}
+
+pub async fn count(db: &DatabaseConnection) -> Result<u64, DbErr> {
+    Entity::find().count(db).await
+}
+
+pub struct NewUser {
+    pub username: String,
+    pub display_name: String,
+    pub password_hash: String,
+    pub role: Role,
+}
+
+pub async fn insert(db: &DatabaseConnection, new: NewUser) -> Result<Model, DbErr> {
+    let now = Utc::now();
+    ActiveModel {
+        id: Set(Uuid::new_v4()),
+        username: Set(new.username),
+        display_name: Set(new.display_name),
+        password_hash: Set(new.password_hash),
+        role: Set(new.role.as_str().to_owned()),
+        disabled: Set(false),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(db)
+    .await
+}
+
+pub async fn set_password_hash(
+    db: &DatabaseConnection,
+    id: Uuid,
+    hash: String,
+) -> Result<(), DbErr> {
+    ActiveModel {
+        id: Set(id),
+        password_hash: Set(hash),
+        updated_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .update(db)
+    .await
+    .map(|_| ())
+}

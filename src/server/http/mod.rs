@@ -1,0 +1,7 @@
+//! Plain axum routes and the middleware around the Leptos pages.
+
+pub mod csrf;
+pub mod headers;
+pub mod health;
+pub mod login;
+pub mod pages;

@@ -1,0 +1,11 @@
+//! Server-only code: never compiled into the browser bundle.
+
+pub mod accounts;
+pub mod auth;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod http;
+pub mod startup;
+pub mod state;
+pub mod telemetry;

@@ -1,0 +1,207 @@
+//! Session lifetime: password change, idle timeout, absolute lifetime.
+
+use std::time::Duration;
+
+use reqwest::{header, StatusCode};
+use tagline::model::Role;
+
+use crate::helpers::*;
+
+async fn change_password(
+    app: &TestApp,
+    c: &reqwest::Client,
+    current: &str,
+    new: &str,
+    confirm: &str,
+) -> reqwest::Response {
+    c.post(app.url("/rpc/change_password"))
+        .header(header::ACCEPT, "application/json")
+        .form(&[
+            ("current_password", current),
+            ("new_password", new),
+            ("confirm_password", confirm),
+        ])
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn password_change_signs_out_every_other_session() {
+    let app = spawn_app().await;
+    app.create_user("dora", "dora-password-1", Role::Member)
+        .await;
+    let a = app.signed_in_client("dora", "dora-password-1").await;
+    let b = app.signed_in_client("dora", "dora-password-1").await;
+    let admin = app.signed_in_client(ADMIN, ADMIN_PASSWORD).await;
+    assert_eq!(app.get(&b, "/").await.status(), StatusCode::OK);
+
+    let res = change_password(
+        &app,
+        &a,
+        "dora-password-1",
+        "dora-password-2",
+        "dora-password-2",
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    // The current session got a new id.
+    assert!(
+        session_cookie(&res, app.cookie_name).is_some(),
+        "session id rotated"
+    );
+    let ended: usize = res.json().await.unwrap();
+    assert_eq!(ended, 1);
+
+    // B is signed out on its very next request; A and other users are not.
+    let b_next = app.get(&b, "/").await;
+    assert_eq!(b_next.status(), StatusCode::SEE_OTHER);
+    assert_eq!(app.get(&a, "/").await.status(), StatusCode::OK);
+    assert_eq!(app.get(&admin, "/").await.status(), StatusCode::OK);
+
+    // Old password no longer works; the new one does.
+    assert_eq!(
+        app.login(&client(), "dora", "dora-password-1")
+            .await
+            .status(),
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        app.login(&client(), "dora", "dora-password-2")
+            .await
+            .status(),
+        StatusCode::SEE_OTHER
+    );
+}
+
+#[tokio::test]
+async fn password_change_refuses_bad_input_and_changes_nothing() {
+    let app = spawn_app().await;
+    let c = app.signed_in_client(ADMIN, ADMIN_PASSWORD).await;
+    let long = "p".repeat(1025);
+    for (current, new, confirm, needle) in [
+        (
+            "wrong-password",
+            "new-password-1",
+            "new-password-1",
+            "current password is incorrect",
+        ),
+        (ADMIN_PASSWORD, "short", "short", "at least 8"),
+        (ADMIN_PASSWORD, long.as_str(), long.as_str(), "at most 1024"),
+        (
+            ADMIN_PASSWORD,
+            "new-password-1",
+            "new-password-2",
+            "do not match",
+        ),
+    ] {
+        let res = change_password(&app, &c, current, new, confirm).await;
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "{needle}");
+        let body = res.text().await.unwrap();
+        assert!(body.contains(needle), "{body}");
+    }
+    // A malformed call (missing fields) is a 4xx, never a 500.
+    let res = c
+        .post(app.url("/rpc/change_password"))
+        .header(header::ACCEPT, "application/json")
+        .form(&[("current_password", "x")])
+        .send()
+        .await
+        .unwrap();
+    assert!(res.status().is_client_error(), "{}", res.status());
+    assert_eq!(
+        app.login(&client(), ADMIN, ADMIN_PASSWORD).await.status(),
+        StatusCode::SEE_OTHER
+    );
+}
+
+#[tokio::test]
+async fn password_change_needs_a_session() {
+    let app = spawn_app().await;
+    let res = change_password(
+        &app,
+        &client(),
+        ADMIN_PASSWORD,
+        "new-password-1",
+        "new-password-1",
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        app.login(&client(), ADMIN, ADMIN_PASSWORD).await.status(),
+        StatusCode::SEE_OTHER
+    );
+}
+
+#[tokio::test]
+async fn the_session_index_lists_live_sessions() {
+    let app = spawn_app().await;
+    let _a = app.signed_in_client(ADMIN, ADMIN_PASSWORD).await;
+    let b = app.signed_in_client(ADMIN, ADMIN_PASSWORD).await;
+    let admin = tagline::server::db::users::find_by_username(&app.state.db, ADMIN)
+        .await
+        .unwrap()
+        .unwrap();
+    let sessions = app
+        .state
+        .auth
+        .sessions()
+        .list_for_user(admin.id)
+        .await
+        .unwrap();
+    assert_eq!(sessions.len(), 2);
+    assert!(sessions
+        .iter()
+        .all(|s| s.auth.user_id == admin.id && s.auth.ip.is_some()));
+
+    b.post(app.url("/logout")).send().await.unwrap();
+    let sessions = app
+        .state
+        .auth
+        .sessions()
+        .list_for_user(admin.id)
+        .await
+        .unwrap();
+    assert_eq!(sessions.len(), 1);
+}
+
+#[tokio::test]
+async fn an_idle_session_ends() {
+    let app = spawn_app_with(Options {
+        idle: "2s",
+        absolute: "1h",
+        ..Options::default()
+    })
+    .await;
+    let c = app.signed_in_client(ADMIN, ADMIN_PASSWORD).await;
+    assert_eq!(app.get(&c, "/").await.status(), StatusCode::OK);
+    tokio::time::sleep(Duration::from_millis(3200)).await;
+    let res = app.get(&c, "/").await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(res.headers()[header::LOCATION], "/login?next=%2F");
+}
+
+#[tokio::test]
+async fn activity_keeps_a_session_alive_until_its_absolute_lifetime() {
+    let app = spawn_app_with(Options {
+        idle: "2s",
+        absolute: "5s",
+        ..Options::default()
+    })
+    .await;
+    let c = app.signed_in_client(ADMIN, ADMIN_PASSWORD).await;
+    let started = std::time::Instant::now();
+    // Active every second: the idle timeout never strikes...
+    while started.elapsed() < Duration::from_millis(3500) {
+        assert_eq!(
+            app.get(&c, "/").await.status(),
+            StatusCode::OK,
+            "at {:?}",
+            started.elapsed()
+        );
+        tokio::time::sleep(Duration::from_millis(1000)).await;
+    }
+    // ...but the absolute lifetime does.
+    tokio::time::sleep(Duration::from_millis(6000).saturating_sub(started.elapsed())).await;
+    assert_eq!(app.get(&c, "/").await.status(), StatusCode::SEE_OTHER);
+}
