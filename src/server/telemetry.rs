@@ -15,7 +15,9 @@ pub fn init(app_env: AppEnv) {
                 fmt::layer()
                     .json()
                     .flatten_event(true)
-                    .with_current_span(false),
+                    // The request span carries method, path and request id.
+                    .with_current_span(true)
+                    .with_span_list(false),
             )
             .try_init(),
         AppEnv::Development => registry.with(fmt::layer().compact()).try_init(),

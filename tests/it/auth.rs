@@ -314,3 +314,26 @@ fn without_nonce(page: &str) -> String {
         page.replace(nonce, "NONCE")
     }
 }
+
+#[tokio::test]
+async fn signed_in_pages_render_and_unknown_paths_are_404() {
+    let app = spawn_app().await;
+    let c = app.signed_in_client(ADMIN, ADMIN_PASSWORD).await;
+    let settings = app.get(&c, "/settings").await;
+    assert_eq!(settings.status(), StatusCode::OK);
+    let body = settings.text().await.unwrap();
+    assert!(
+        body.contains("Change password") && body.contains("Confirm new password"),
+        "{body}"
+    );
+    let logout = app.get(&c, "/logout").await;
+    assert_eq!(logout.status(), StatusCode::OK, "GET /logout only asks");
+    assert_eq!(
+        app.get(&c, "/").await.status(),
+        StatusCode::OK,
+        "still signed in"
+    );
+    let missing = app.get(&c, "/no-such-page").await;
+    assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+    assert!(missing.text().await.unwrap().contains("Page not found"));
+}

@@ -205,3 +205,20 @@ async fn activity_keeps_a_session_alive_until_its_absolute_lifetime() {
     tokio::time::sleep(Duration::from_millis(6000).saturating_sub(started.elapsed())).await;
     assert_eq!(app.get(&c, "/").await.status(), StatusCode::SEE_OTHER);
 }
+
+#[tokio::test]
+async fn a_redis_dump_holds_no_usable_session_cookie() {
+    let app = spawn_app().await;
+    let res = app.login(&client(), ADMIN, ADMIN_PASSWORD).await;
+    let cookie = session_cookie(&res, app.cookie_name).unwrap().value().to_owned();
+    let dump = app.redis_dump().await;
+    assert!(!dump.is_empty(), "the session is stored under the test prefix");
+    for (key, value) in &dump {
+        assert!(key.starts_with(&app.prefix));
+        assert!(!key.contains(&cookie), "cookie value in key {key}");
+        if let Some(value) = value {
+            assert!(!value.contains(&cookie), "cookie value in {key}");
+            assert!(!value.contains(ADMIN_PASSWORD));
+        }
+    }
+}
