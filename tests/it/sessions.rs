@@ -210,9 +210,15 @@ async fn activity_keeps_a_session_alive_until_its_absolute_lifetime() {
 async fn a_redis_dump_holds_no_usable_session_cookie() {
     let app = spawn_app().await;
     let res = app.login(&client(), ADMIN, ADMIN_PASSWORD).await;
-    let cookie = session_cookie(&res, app.cookie_name).unwrap().value().to_owned();
+    let cookie = session_cookie(&res, app.cookie_name)
+        .unwrap()
+        .value()
+        .to_owned();
     let dump = app.redis_dump().await;
-    assert!(!dump.is_empty(), "the session is stored under the test prefix");
+    assert!(
+        !dump.is_empty(),
+        "the session is stored under the test prefix"
+    );
     for (key, value) in &dump {
         assert!(key.starts_with(&app.prefix));
         assert!(!key.contains(&cookie), "cookie value in key {key}");
