@@ -219,7 +219,8 @@ pub async fn change_password(
     let ended = auth
         .sessions()
         .revoke_all_for_user(me.id(), Some(&me.session_handle))
-        .await?;
+        .await?
+        + auth.tokens().revoke_all_for_user(me.id()).await?;
     session.cycle_id().await?;
     session.save().await?;
     audit::write(

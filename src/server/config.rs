@@ -58,6 +58,12 @@ pub struct Config {
     pub trust_forwarded_for: bool,
     /// Redis command timeout: how long a request waits before failing closed.
     pub redis_command_timeout: Duration,
+    /// API access tokens live this long.
+    pub access_token_lifetime: Duration,
+    /// An API token family unused this long ends.
+    pub refresh_token_idle_lifetime: Duration,
+    /// An API token family ends this long after `POST /api/login`.
+    pub refresh_token_absolute_lifetime: Duration,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -156,6 +162,24 @@ impl Config {
             "REDIS_COMMAND_TIMEOUT",
             "500ms",
         )?;
+        let access_token_lifetime =
+            duration(get("ACCESS_TOKEN_LIFETIME"), "ACCESS_TOKEN_LIFETIME", "15m")?;
+        let refresh_token_idle_lifetime = duration(
+            get("REFRESH_TOKEN_IDLE_LIFETIME"),
+            "REFRESH_TOKEN_IDLE_LIFETIME",
+            "7d",
+        )?;
+        let refresh_token_absolute_lifetime = duration(
+            get("REFRESH_TOKEN_ABSOLUTE_LIFETIME"),
+            "REFRESH_TOKEN_ABSOLUTE_LIFETIME",
+            "30d",
+        )?;
+        if refresh_token_absolute_lifetime < refresh_token_idle_lifetime {
+            return Err(invalid(
+                "REFRESH_TOKEN_ABSOLUTE_LIFETIME",
+                "must not be shorter than REFRESH_TOKEN_IDLE_LIFETIME",
+            ));
+        }
 
         let admin_bootstrap = match (
             get("TAGLINE_ADMIN_USERNAME"),
@@ -223,6 +247,9 @@ impl Config {
             password_hash_concurrency,
             trust_forwarded_for,
             redis_command_timeout,
+            access_token_lifetime,
+            refresh_token_idle_lifetime,
+            refresh_token_absolute_lifetime,
         })
     }
 

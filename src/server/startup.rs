@@ -28,7 +28,7 @@ use crate::{
         auth::{current_user::resolve_user, Auth},
         config::Config,
         db::{self, users},
-        http::{csrf, headers, health, login, pages::guard_pages},
+        http::{api, csrf, headers, health, login, pages::guard_pages},
         state::AppState,
     },
 };
@@ -134,6 +134,11 @@ pub fn router(state: AppState) -> Router {
     let with_session = Router::new()
         .route("/login", post(login::submit))
         .route("/logout", post(login::logout))
+        .route("/api/login", post(api::login))
+        .route("/api/refresh", post(api::refresh))
+        .route("/api/logout", post(api::logout))
+        .route("/api/me", get(api::me))
+        .route("/api/{*rest}", axum::routing::any(api::not_found))
         .merge(pages)
         .layer(from_fn_with_state(state.clone(), resolve_user))
         .layer(state.auth.session_layer());

@@ -29,6 +29,8 @@ pub struct Options {
     pub production: bool,
     pub idle: &'static str,
     pub absolute: &'static str,
+    pub refresh_idle: &'static str,
+    pub refresh_absolute: &'static str,
     pub redis_url: String,
 }
 
@@ -38,6 +40,8 @@ impl Default for Options {
             production: false,
             idle: "1h",
             absolute: "1d",
+            refresh_idle: "7d",
+            refresh_absolute: "30d",
             redis_url: DEFAULT_REDIS.to_owned(),
         }
     }
@@ -111,6 +115,11 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
         ("REDIS_PREFIX", prefix.clone()),
         ("SESSION_IDLE_TIMEOUT", options.idle.into()),
         ("SESSION_ABSOLUTE_LIFETIME", options.absolute.into()),
+        ("REFRESH_TOKEN_IDLE_LIFETIME", options.refresh_idle.into()),
+        (
+            "REFRESH_TOKEN_ABSOLUTE_LIFETIME",
+            options.refresh_absolute.into(),
+        ),
         ("TAGLINE_ADMIN_USERNAME", ADMIN.into()),
         ("TAGLINE_ADMIN_PASSWORD", ADMIN_PASSWORD.into()),
     ];

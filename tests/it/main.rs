@@ -4,6 +4,7 @@
 
 mod helpers;
 
+mod api_tokens;
 mod auth;
 mod csrf;
 mod fail_closed;

@@ -7,7 +7,7 @@ use axum::{
     extract::{ConnectInfo, Request, State},
     http::HeaderMap,
     middleware::Next,
-    response::Response,
+    response::{IntoResponse, Response},
 };
 use tower_sessions::Session;
 
@@ -26,8 +26,11 @@ use crate::{
 #[derive(Debug, Clone)]
 pub struct CurrentUser {
     pub user: users::Model,
-    /// The public handle of this request's session ("this device").
+    /// The public handle of this request's browser session ("this device");
+    /// empty for a bearer-token request.
     pub session_handle: String,
+    /// The API token family of a bearer-token request.
+    pub api_family: Option<String>,
 }
 
 impl CurrentUser {
@@ -49,23 +52,52 @@ pub fn unix_now() -> i64 {
 /// database) cannot be reached, the request is answered 503: nothing is
 /// served on a guess.
 pub async fn resolve_user(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
-    let Some(session) = req.extensions().get::<Session>().cloned() else {
-        return next.run(req).await;
+    let resolved = if let Some(token) = bearer_token(req.headers()) {
+        load_bearer(&state, &token).await
+    } else {
+        match req.extensions().get::<Session>().cloned() {
+            Some(session) if session.id().is_some() => load(&state, &session).await,
+            _ => Ok(None),
+        }
     };
-    if session.id().is_none() {
-        return next.run(req).await;
-    }
-    match load(&state, &session).await {
+    match resolved {
         Ok(Some(user)) => {
             req.extensions_mut().insert(user);
         }
         Ok(None) => {}
         Err(err) => {
+            if req.uri().path().starts_with("/api/") {
+                return err.into_response();
+            }
             err.to_app_error();
             return unavailable_page();
         }
     }
     next.run(req).await
+}
+
+/// The token of an `Authorization: Bearer ...` header.
+fn bearer_token(headers: &HeaderMap) -> Option<String> {
+    let value = headers
+        .get(axum::http::header::AUTHORIZATION)?
+        .to_str()
+        .ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim().to_owned())
+}
+
+async fn load_bearer(state: &AppState, token: &str) -> ServerResult<Option<CurrentUser>> {
+    let Some(grant) = state.auth.tokens().check_access(token).await? else {
+        return Ok(None);
+    };
+    let user = users::find_by_id(&state.db, grant.user_id).await?;
+    Ok(user.filter(|u| !u.disabled).map(|user| CurrentUser {
+        user,
+        session_handle: String::new(),
+        api_family: Some(grant.family),
+    }))
 }
 
 async fn load(state: &AppState, session: &Session) -> ServerResult<Option<CurrentUser>> {
@@ -101,6 +133,7 @@ async fn load(state: &AppState, session: &Session) -> ServerResult<Option<Curren
     Ok(Some(CurrentUser {
         user,
         session_handle,
+        api_family: None,
     }))
 }
 

@@ -6,13 +6,16 @@
 //! - [`store`]: the tower-sessions store: browser sessions in Redis, keyed by
 //!   a hash of the cookie value, with a per-user index of live sessions.
 //! - [`sessions`]: listing and revoking a user's sessions.
-//! - [`current_user`]: the "who is asking" check every request goes through.
+//! - [`tokens`]: API access and rotating refresh tokens, in families.
+//! - [`current_user`]: the "who is asking" check every request goes through,
+//!   by session cookie or bearer token.
 
 pub mod current_user;
 pub mod passwords;
 pub mod redis;
 pub mod sessions;
 pub mod store;
+pub mod tokens;
 
 use std::{sync::Arc, time::Duration};
 
@@ -31,6 +34,7 @@ pub struct Auth {
     keys: redis::Keys,
     pub passwords: passwords::Passwords,
     settings: Arc<SessionSettings>,
+    lifetimes: tokens::TokenLifetimes,
 }
 
 /// Session lifetimes and cookie settings, fixed at start-up.
@@ -61,6 +65,11 @@ impl Auth {
                 cookie_name: config.session_cookie_name(),
                 secure_cookies: config.secure_cookies(),
             }),
+            lifetimes: tokens::TokenLifetimes {
+                access: config.access_token_lifetime,
+                refresh_idle: config.refresh_token_idle_lifetime,
+                refresh_absolute: config.refresh_token_absolute_lifetime,
+            },
         })
     }
 
@@ -91,6 +100,10 @@ impl Auth {
             .with_secure(self.settings.secure_cookies)
             .with_path("/")
             .with_expiry(Expiry::OnInactivity(idle))
+    }
+
+    pub fn tokens(&self) -> tokens::Tokens {
+        tokens::Tokens::new(self.pool.clone(), self.keys.clone(), self.lifetimes)
     }
 
     pub fn sessions(&self) -> sessions::Sessions {

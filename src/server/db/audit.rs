@@ -32,6 +32,7 @@ pub enum Event {
     SignedOut,
     PasswordChanged,
     UserCreated,
+    RefreshTokenReused,
 }
 
 impl Event {
@@ -42,6 +43,7 @@ impl Event {
             Event::SignedOut => "signed_out",
             Event::PasswordChanged => "password.changed",
             Event::UserCreated => "user.created",
+            Event::RefreshTokenReused => "refresh_token.reused",
         }
     }
 }
