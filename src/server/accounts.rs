@@ -78,6 +78,23 @@ pub async fn check_credentials(
     password: &str,
     client: &ClientInfo,
 ) -> ServerResult<users::Model> {
+    let throttle = auth.throttle();
+    let ip = client.ip.as_deref().unwrap_or("unknown");
+    let throttle_name = raw_username.trim().to_lowercase();
+    if let Err(err) = throttle.check(&throttle_name, ip).await {
+        audit::write(
+            db,
+            Event::Throttled,
+            audit::Record {
+                username: Some(raw_username.trim().chars().take(64).collect()),
+                ip: client.ip.clone(),
+                user_agent: client.user_agent.clone(),
+                ..Default::default()
+            },
+        )
+        .await?;
+        return Err(err);
+    }
     let username = Username::parse(raw_username).ok();
     let user = match &username {
         Some(name) => users::find_by_username(db, name.as_str()).await?,
@@ -93,8 +110,12 @@ pub async fn check_credentials(
         false
     };
     match user {
-        Some(user) if verified && !user.disabled => Ok(user),
+        Some(user) if verified && !user.disabled => {
+            throttle.clear(&throttle_name, ip).await?;
+            Ok(user)
+        }
         user => {
+            throttle.record_failure(&throttle_name, ip).await?;
             audit::write(
                 db,
                 Event::SignInFailed,

@@ -64,6 +64,11 @@ pub struct Config {
     pub refresh_token_idle_lifetime: Duration,
     /// An API token family ends this long after `POST /api/login`.
     pub refresh_token_absolute_lifetime: Duration,
+    /// Failed sign-ins allowed per username and address in one window.
+    pub login_max_failures_per_user_ip: u64,
+    /// Failed sign-ins allowed per address in one window.
+    pub login_max_failures_per_ip: u64,
+    pub login_throttle_window: Duration,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -174,6 +179,27 @@ impl Config {
             "REFRESH_TOKEN_ABSOLUTE_LIFETIME",
             "30d",
         )?;
+        let login_max_failures_per_user_ip: u64 = parse_or(
+            get("LOGIN_MAX_FAILURES_PER_USER_IP"),
+            "LOGIN_MAX_FAILURES_PER_USER_IP",
+            "10",
+        )?;
+        let login_max_failures_per_ip: u64 = parse_or(
+            get("LOGIN_MAX_FAILURES_PER_IP"),
+            "LOGIN_MAX_FAILURES_PER_IP",
+            "100",
+        )?;
+        let login_throttle_window =
+            duration(get("LOGIN_THROTTLE_WINDOW"), "LOGIN_THROTTLE_WINDOW", "15m")?;
+        if login_max_failures_per_user_ip == 0 {
+            return Err(invalid(
+                "LOGIN_MAX_FAILURES_PER_USER_IP",
+                "must be at least 1",
+            ));
+        }
+        if login_max_failures_per_ip == 0 {
+            return Err(invalid("LOGIN_MAX_FAILURES_PER_IP", "must be at least 1"));
+        }
         if refresh_token_absolute_lifetime < refresh_token_idle_lifetime {
             return Err(invalid(
                 "REFRESH_TOKEN_ABSOLUTE_LIFETIME",
@@ -250,6 +276,9 @@ impl Config {
             access_token_lifetime,
             refresh_token_idle_lifetime,
             refresh_token_absolute_lifetime,
+            login_max_failures_per_user_ip,
+            login_max_failures_per_ip,
+            login_throttle_window,
         })
     }
 

@@ -31,6 +31,8 @@ pub struct Options {
     pub absolute: &'static str,
     pub refresh_idle: &'static str,
     pub refresh_absolute: &'static str,
+    pub max_failures_per_user_ip: &'static str,
+    pub trust_forwarded_for: bool,
     pub redis_url: String,
 }
 
@@ -42,6 +44,8 @@ impl Default for Options {
             absolute: "1d",
             refresh_idle: "7d",
             refresh_absolute: "30d",
+            max_failures_per_user_ip: "10",
+            trust_forwarded_for: false,
             redis_url: DEFAULT_REDIS.to_owned(),
         }
     }
@@ -116,6 +120,14 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
         ("SESSION_IDLE_TIMEOUT", options.idle.into()),
         ("SESSION_ABSOLUTE_LIFETIME", options.absolute.into()),
         ("REFRESH_TOKEN_IDLE_LIFETIME", options.refresh_idle.into()),
+        (
+            "LOGIN_MAX_FAILURES_PER_USER_IP",
+            options.max_failures_per_user_ip.into(),
+        ),
+        (
+            "TRUST_FORWARDED_FOR",
+            options.trust_forwarded_for.to_string(),
+        ),
         (
             "REFRESH_TOKEN_ABSOLUTE_LIFETIME",
             options.refresh_absolute.into(),

@@ -9,3 +9,4 @@ mod auth;
 mod csrf;
 mod fail_closed;
 mod sessions;
+mod throttle;

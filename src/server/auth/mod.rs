@@ -6,6 +6,7 @@
 //! - [`store`]: the tower-sessions store: browser sessions in Redis, keyed by
 //!   a hash of the cookie value, with a per-user index of live sessions.
 //! - [`sessions`]: listing and revoking a user's sessions.
+//! - [`throttle`]: counting failed sign-ins, shared by every instance.
 //! - [`tokens`]: API access and rotating refresh tokens, in families.
 //! - [`current_user`]: the "who is asking" check every request goes through,
 //!   by session cookie or bearer token.
@@ -15,6 +16,7 @@ pub mod passwords;
 pub mod redis;
 pub mod sessions;
 pub mod store;
+pub mod throttle;
 pub mod tokens;
 
 use std::{sync::Arc, time::Duration};
@@ -35,6 +37,7 @@ pub struct Auth {
     pub passwords: passwords::Passwords,
     settings: Arc<SessionSettings>,
     lifetimes: tokens::TokenLifetimes,
+    throttle_limits: throttle::ThrottleLimits,
 }
 
 /// Session lifetimes and cookie settings, fixed at start-up.
@@ -70,6 +73,11 @@ impl Auth {
                 refresh_idle: config.refresh_token_idle_lifetime,
                 refresh_absolute: config.refresh_token_absolute_lifetime,
             },
+            throttle_limits: throttle::ThrottleLimits {
+                per_user_ip: config.login_max_failures_per_user_ip,
+                per_ip: config.login_max_failures_per_ip,
+                window: config.login_throttle_window,
+            },
         })
     }
 
@@ -100,6 +108,10 @@ impl Auth {
             .with_secure(self.settings.secure_cookies)
             .with_path("/")
             .with_expiry(Expiry::OnInactivity(idle))
+    }
+
+    pub fn throttle(&self) -> throttle::Throttle {
+        throttle::Throttle::new(self.pool.clone(), self.keys.clone(), self.throttle_limits)
     }
 
     pub fn tokens(&self) -> tokens::Tokens {

@@ -33,6 +33,7 @@ pub enum Event {
     PasswordChanged,
     UserCreated,
     RefreshTokenReused,
+    Throttled,
 }
 
 impl Event {
@@ -44,6 +45,7 @@ impl Event {
             Event::PasswordChanged => "password.changed",
             Event::UserCreated => "user.created",
             Event::RefreshTokenReused => "refresh_token.reused",
+            Event::Throttled => "sign_in.throttled",
         }
     }
 }

@@ -18,7 +18,7 @@ use tower_sessions::Session;
 
 use crate::{
     app::shell,
-    model::{safe_next, LoginFlash},
+    model::{safe_next, AppError, LoginFlash},
     server::{
         accounts::{self, ClientInfo, INVALID_CREDENTIALS},
         auth::{
@@ -126,7 +126,7 @@ pub async fn submit(
                     app.to_string(),
                 ),
             };
-            render_login(
+            let mut res = render_login(
                 &state,
                 &headers,
                 status,
@@ -136,7 +136,13 @@ pub async fn submit(
                     username: form.username.trim().chars().take(64).collect(),
                 },
             )
-            .await
+            .await;
+            if let AppError::TooManyRequests { retry_after_secs } = app {
+                if let Ok(v) = HeaderValue::from_str(&retry_after_secs.to_string()) {
+                    res.headers_mut().insert(header::RETRY_AFTER, v);
+                }
+            }
+            res
         }
     }
 }
