@@ -152,6 +152,13 @@ test.describe('accessibility', () => {
     await expectNoSeriousViolations(page, testInfo, '/login');
   });
 
+  test('the settings page has no serious violations', async ({ page }, testInfo) => {
+    await signInAsAdmin(page, { next: '/settings' });
+    await expect(page.getByRole('heading', { level: 2, name: 'Your sessions' })).toBeVisible();
+    await expect(page.getByText('This device')).toBeVisible();
+    await expectNoSeriousViolations(page, testInfo, '/settings');
+  });
+
   test('the photos page has no serious violations', async ({ page }, testInfo) => {
     await signInAsAdmin(page);
     await expect(page.getByRole('heading', { level: 1, name: 'Photos' })).toBeVisible();
@@ -216,5 +223,36 @@ test.describe('settings', () => {
     await gotoHydrated(page, '/');
     await expect(page).toHaveURL((url) => url.pathname === '/');
     await expect(page.getByRole('heading', { level: 1, name: 'Photos' })).toBeVisible();
+  });
+});
+
+test.describe('your sessions', () => {
+  test('signing out all other sessions ends the other browser', async ({ page, browser, baseURL }) => {
+    test.skip(!taglineBin(), 'E2E_TAGLINE_BIN is not set: this test needs the server binary to create a fresh user');
+    const username = uniqueUsername('sessions');
+    const password = randomPassword();
+    createUser(username, password);
+
+    const contextB = await browser.newContext({ baseURL });
+    try {
+      const pageB = await contextB.newPage();
+      await signIn(pageB, username, password);
+      await signIn(page, username, password, { next: '/settings' });
+
+      const list = page.getByRole('list').filter({ hasText: 'This device' });
+      await expect(list.getByRole('listitem')).toHaveCount(2);
+      await page.getByLabel('Your password', { exact: true }).fill(password);
+      await page.getByRole('button', { name: 'Sign out all other sessions', exact: true }).click();
+      await expect(page.getByRole('status').filter({ hasText: 'Signed out 1 other session' })).toBeVisible();
+      await expect(list.getByRole('listitem')).toHaveCount(1);
+
+      // B's next navigation lands on the sign-in page; A is still signed in.
+      await pageB.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Settings', exact: true }).click();
+      await expect(pageB).toHaveURL(isLoginUrl);
+      await page.reload();
+      await expect(page.getByRole('heading', { level: 1, name: 'Settings' })).toBeVisible();
+    } finally {
+      await contextB.close();
+    }
   });
 });

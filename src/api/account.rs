@@ -20,8 +20,8 @@ pub async fn change_password(
     new_password: String,
     confirm_password: String,
 ) -> Result<usize, AppError> {
-    use super::context::{current_user, fail, parts, state};
-    use crate::server::{accounts, http::login::client_info};
+    use super::context::{client, current_user, fail, parts, state};
+    use crate::server::accounts;
 
     let parts = parts()?;
     let me = current_user(&parts)?;
@@ -31,11 +31,7 @@ pub async fn change_password(
         .get::<tower_sessions::Session>()
         .cloned()
         .ok_or(AppError::Internal)?;
-    let peer = parts
-        .extensions
-        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-        .cloned();
-    let client = client_info(&state, &parts.headers, peer.as_ref());
+    let client = client(&state, &parts);
     accounts::change_password(
         &state.db,
         &state.auth,
@@ -47,6 +43,46 @@ pub async fn change_password(
             confirm: confirm_password,
         },
         &client,
+    )
+    .await
+    .map_err(fail)
+}
+
+/// The signed-in user's live sessions (browser and API).
+#[server(prefix = "/rpc", endpoint = "my_sessions")]
+pub async fn my_sessions() -> Result<Vec<crate::model::SessionInfo>, AppError> {
+    use super::context::{current_user, fail, parts, state};
+    let me = current_user(&parts()?)?;
+    crate::server::auth::registry::list(&state().auth, me.id(), &me.session_handle)
+        .await
+        .map_err(fail)
+}
+
+/// Signs out one of the user's other sessions.
+#[server(prefix = "/rpc", endpoint = "sign_out_session")]
+pub async fn sign_out_session(id: String) -> Result<(), AppError> {
+    use super::context::{client, current_user, fail, parts, state};
+    let parts = parts()?;
+    let me = current_user(&parts)?;
+    let state = state();
+    crate::server::accounts::sign_out_one(&state.db, &state.auth, &me, &id, &client(&state, &parts))
+        .await
+        .map_err(fail)
+}
+
+/// Signs out every other session after checking the password again.
+#[server(prefix = "/rpc", endpoint = "sign_out_others")]
+pub async fn sign_out_others(password: String) -> Result<usize, AppError> {
+    use super::context::{client, current_user, fail, parts, state};
+    let parts = parts()?;
+    let me = current_user(&parts)?;
+    let state = state();
+    crate::server::accounts::sign_out_others(
+        &state.db,
+        &state.auth,
+        &me,
+        &password,
+        &client(&state, &parts),
     )
     .await
     .map_err(fail)

@@ -37,3 +37,8 @@ pub fn current_user(parts: &Parts) -> Result<CurrentUser, AppError> {
             err
         })
 }
+
+/// Where the request came from, for the audit log.
+pub fn client(state: &AppState, parts: &Parts) -> crate::server::accounts::ClientInfo {
+    crate::server::http::login::client_info(state, &parts.headers, parts.extensions.get())
+}

@@ -7,7 +7,7 @@ use tower_sessions::Session;
 use crate::{
     model::{DisplayName, Password, Role, Username},
     server::{
-        auth::{current_user::unix_now, Auth, CurrentUser, SessionAuth, AUTH_KEY},
+        auth::{current_user::unix_now, registry, Auth, CurrentUser, SessionAuth, AUTH_KEY},
         db::{
             audit::{self, Event},
             users,
@@ -237,11 +237,7 @@ pub async fn change_password(
     }
     let hash = auth.passwords.hash(&new).await?;
     users::set_password_hash(db, me.id(), hash).await?;
-    let ended = auth
-        .sessions()
-        .revoke_all_for_user(me.id(), Some(&me.session_handle))
-        .await?
-        + auth.tokens().revoke_all_for_user(me.id()).await?;
+    let ended = registry::revoke_all_but(auth, me.id(), Some(&me.session_handle)).await?;
     session.cycle_id().await?;
     session.save().await?;
     audit::write(
@@ -258,4 +254,73 @@ pub async fn change_password(
     )
     .await?;
     Ok(ended)
+}
+
+/// "Sign out everywhere else": ends every other browser session and every
+/// API family of the user, after checking their password again.
+pub async fn sign_out_others(
+    db: &DatabaseConnection,
+    auth: &Auth,
+    me: &CurrentUser,
+    password: &str,
+    client: &ClientInfo,
+) -> ServerResult<usize> {
+    let plausible = !password.is_empty() && password.chars().count() <= Password::MAX_LEN;
+    if !plausible
+        || !auth
+            .passwords
+            .verify(Some(&me.user.password_hash), password)
+            .await?
+    {
+        return Err(ServerError::Validation(
+            "Your password is incorrect.".into(),
+        ));
+    }
+    let ended = registry::revoke_all_but(auth, me.id(), Some(&me.session_handle)).await?;
+    audit::write(
+        db,
+        Event::SessionRevoked,
+        audit::Record {
+            user_id: Some(me.id()),
+            username: Some(me.user.username.clone()),
+            actor_id: Some(me.id()),
+            ip: client.ip.clone(),
+            user_agent: client.user_agent.clone(),
+            detail: Some(format!("signed out all other sessions: {ended}")),
+        },
+    )
+    .await?;
+    Ok(ended)
+}
+
+/// Ends one of the user's own sessions (not the one asking).
+pub async fn sign_out_one(
+    db: &DatabaseConnection,
+    auth: &Auth,
+    me: &CurrentUser,
+    id: &str,
+    client: &ClientInfo,
+) -> ServerResult<()> {
+    if !me.session_handle.is_empty() && id == format!("browser:{}", me.session_handle) {
+        return Err(ServerError::Validation(
+            "That is this device: use Sign out instead.".into(),
+        ));
+    }
+    if !registry::revoke(auth, me.id(), id).await? {
+        return Err(ServerError::NotFound);
+    }
+    audit::write(
+        db,
+        Event::SessionRevoked,
+        audit::Record {
+            user_id: Some(me.id()),
+            username: Some(me.user.username.clone()),
+            actor_id: Some(me.id()),
+            ip: client.ip.clone(),
+            user_agent: client.user_agent.clone(),
+            detail: Some("signed out one session".into()),
+        },
+    )
+    .await?;
+    Ok(())
 }

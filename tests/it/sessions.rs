@@ -228,3 +228,113 @@ async fn a_redis_dump_holds_no_usable_session_cookie() {
         }
     }
 }
+
+async fn rpc(
+    app: &TestApp,
+    c: &reqwest::Client,
+    name: &str,
+    form: &[(&str, &str)],
+) -> reqwest::Response {
+    c.post(app.url(&format!("/rpc/{name}")))
+        .header(header::ACCEPT, "application/json")
+        .form(form)
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn list(app: &TestApp, c: &reqwest::Client) -> Vec<serde_json::Value> {
+    let res = rpc(app, c, "my_sessions", &[]).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    res.json().await.unwrap()
+}
+
+#[tokio::test]
+async fn settings_lists_and_ends_the_users_own_sessions() {
+    let app = spawn_app().await;
+    app.create_user("fay", "fay-password-1", Role::Member).await;
+    let here = app.signed_in_client("fay", "fay-password-1").await;
+    let laptop = app.signed_in_client("fay", "fay-password-1").await;
+    let api = bare_client()
+        .post(app.url("/api/login"))
+        .header(header::USER_AGENT, "curl/8.5.0")
+        .json(&serde_json::json!({ "username": "fay", "password": "fay-password-1" }))
+        .send()
+        .await
+        .unwrap();
+    let access = api.json::<serde_json::Value>().await.unwrap()["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let other_user = app.signed_in_client(ADMIN, ADMIN_PASSWORD).await;
+
+    let sessions = list(&app, &here).await;
+    assert_eq!(sessions.len(), 3, "{sessions:?}");
+    assert_eq!(sessions.iter().filter(|s| s["current"] == true).count(), 1);
+    assert_eq!(sessions.iter().filter(|s| s["kind"] == "api").count(), 1);
+    let api_entry = sessions.iter().find(|s| s["kind"] == "api").unwrap();
+    assert_eq!(api_entry["device"], "curl");
+    let current = sessions.iter().find(|s| s["current"] == true).unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let laptop_id = sessions
+        .iter()
+        .find(|s| s["kind"] == "browser" && s["current"] == false)
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    // This device is signed out with the Sign out button, not from the list.
+    let res = rpc(&app, &here, "sign_out_session", &[("id", &current)]).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    // Another user's session, or no session at all, is not found.
+    let admin_sessions = list(&app, &other_user).await;
+    let admin_id = admin_sessions[0]["id"].as_str().unwrap().to_owned();
+    for id in [admin_id.as_str(), "browser:nope", "api:nope", "garbage"] {
+        let res = rpc(&app, &here, "sign_out_session", &[("id", id)]).await;
+        assert_eq!(res.status(), StatusCode::NOT_FOUND, "{id}");
+    }
+    assert_eq!(app.get(&other_user, "/").await.status(), StatusCode::OK);
+
+    let res = rpc(&app, &here, "sign_out_session", &[("id", &laptop_id)]).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(app.get(&laptop, "/").await.status(), StatusCode::SEE_OTHER);
+    assert_eq!(app.get(&here, "/").await.status(), StatusCode::OK);
+
+    // Everything else, after the password again.
+    let res = rpc(
+        &app,
+        &here,
+        "sign_out_others",
+        &[("password", "wrong-password")],
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let still = bare_client()
+        .get(app.url("/api/me"))
+        .bearer_auth(&access)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(still.status(), StatusCode::OK);
+    let res = rpc(
+        &app,
+        &here,
+        "sign_out_others",
+        &[("password", "fay-password-1")],
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.json::<usize>().await.unwrap(), 1);
+    let gone = bare_client()
+        .get(app.url("/api/me"))
+        .bearer_auth(&access)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(gone.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(app.get(&here, "/").await.status(), StatusCode::OK);
+    assert_eq!(list(&app, &here).await.len(), 1);
+}

@@ -14,6 +14,7 @@
 pub mod current_user;
 pub mod passwords;
 pub mod redis;
+pub mod registry;
 pub mod sessions;
 pub mod store;
 pub mod throttle;

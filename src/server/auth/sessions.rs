@@ -70,6 +70,18 @@ impl Sessions {
         Ok(live)
     }
 
+    /// Ends one browser session of the user; false when it is not theirs.
+    pub async fn revoke_for_user(&self, user_id: Uuid, handle: &str) -> ServerResult<bool> {
+        let index = self.keys.user_sessions(&user_id);
+        let listed: Option<f64> = self.pool.zscore(&index, handle).await?;
+        if listed.is_none() {
+            return Ok(false);
+        }
+        let _: () = self.pool.del(self.keys.session(handle)).await?;
+        let _: () = self.pool.zrem(&index, handle).await?;
+        Ok(true)
+    }
+
     /// Ends every session of the user except `keep` (a handle). Returns how
     /// many were ended.
     pub async fn revoke_all_for_user(

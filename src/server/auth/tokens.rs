@@ -21,7 +21,7 @@ use std::time::Duration;
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
 use fred::{
     clients::Pool,
-    interfaces::{KeysInterface, LuaInterface, SortedSetsInterface},
+    interfaces::{HashesInterface, KeysInterface, LuaInterface, SortedSetsInterface},
 };
 use rand::RngCore;
 use sha2::{Digest, Sha256};
@@ -72,6 +72,17 @@ pub struct RotatedPair {
     pub refresh_token: String,
     pub expires_in: u64,
     pub user_id: Uuid,
+}
+
+/// One live API token family.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FamilyEntry {
+    pub family: String,
+    pub created_at: i64,
+    pub last_used: i64,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+    pub expires_at: i64,
 }
 
 /// Who an access token speaks for.
@@ -306,6 +317,45 @@ impl Tokens {
             .zrange(&index, 0, -1, None, false, None, true)
             .await?;
         Ok(members.into_iter().map(|(f, s)| (f, s as i64)).collect())
+    }
+
+    /// The user's live families with what is known about them.
+    pub async fn family_details(&self, user_id: Uuid) -> ServerResult<Vec<FamilyEntry>> {
+        let mut out = Vec::new();
+        for (family, expires_at) in self.families_of(user_id).await? {
+            let key = format!("{}api:family:{family}", self.keys.prefix());
+            let fields: std::collections::HashMap<String, String> = self.pool.hgetall(key).await?;
+            let num = |k: &str| {
+                fields
+                    .get(k)
+                    .and_then(|v| v.parse::<i64>().ok())
+                    .unwrap_or(0)
+            };
+            let text = |k: &str| fields.get(k).filter(|v| !v.is_empty()).cloned();
+            if fields.get("user_id").map(String::as_str) != Some(user_id.to_string().as_str()) {
+                continue;
+            }
+            out.push(FamilyEntry {
+                created_at: num("created_at"),
+                last_used: num("last_used"),
+                ip: text("ip"),
+                user_agent: text("user_agent"),
+                expires_at,
+                family,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Ends one family of the user; false when it is not theirs or gone.
+    pub async fn revoke_family_of(&self, user_id: Uuid, family: &str) -> ServerResult<bool> {
+        let key = format!("{}api:family:{family}", self.keys.prefix());
+        let owner: Option<String> = self.pool.hget(key, "user_id").await?;
+        if owner.as_deref() != Some(user_id.to_string().as_str()) {
+            return Ok(false);
+        }
+        self.revoke_family(family).await?;
+        Ok(true)
     }
 
     /// Ends every API family of the user.

@@ -34,6 +34,7 @@ pub enum Event {
     UserCreated,
     RefreshTokenReused,
     Throttled,
+    SessionRevoked,
 }
 
 impl Event {
@@ -46,6 +47,7 @@ impl Event {
             Event::UserCreated => "user.created",
             Event::RefreshTokenReused => "refresh_token.reused",
             Event::Throttled => "sign_in.throttled",
+            Event::SessionRevoked => "session.revoked",
         }
     }
 }
