@@ -27,6 +27,18 @@ pub struct ClientInfo {
     pub user_agent: Option<String>,
 }
 
+/// The audit record of something `user` did from `client`.
+fn by_user(user: &users::Model, client: &ClientInfo, detail: Option<String>) -> audit::Record {
+    audit::Record {
+        user_id: Some(user.id),
+        username: Some(user.username.clone()),
+        ip: client.ip.clone(),
+        user_agent: client.user_agent.clone(),
+        detail,
+        ..Default::default()
+    }
+}
+
 pub async fn create_user(
     db: &DatabaseConnection,
     auth: &Auth,
@@ -162,18 +174,7 @@ pub async fn start_session(
     // Written now rather than after the response, so a Redis failure is a
     // clean 503 instead of a sign-in that silently did not stick.
     session.save().await?;
-    audit::write(
-        db,
-        Event::SignInSucceeded,
-        audit::Record {
-            user_id: Some(user.id),
-            username: Some(user.username.clone()),
-            ip: client.ip.clone(),
-            user_agent: client.user_agent.clone(),
-            ..Default::default()
-        },
-    )
-    .await?;
+    audit::write(db, Event::SignInSucceeded, by_user(user, client, None)).await?;
     Ok(())
 }
 
@@ -186,18 +187,7 @@ pub async fn end_session(
 ) -> ServerResult<()> {
     session.flush().await?;
     if let Some(me) = user {
-        audit::write(
-            db,
-            Event::SignedOut,
-            audit::Record {
-                user_id: Some(me.id()),
-                username: Some(me.user.username.clone()),
-                ip: client.ip.clone(),
-                user_agent: client.user_agent.clone(),
-                ..Default::default()
-            },
-        )
-        .await?;
+        audit::write(db, Event::SignedOut, by_user(&me.user, client, None)).await?;
     }
     Ok(())
 }
@@ -243,14 +233,11 @@ pub async fn change_password(
     audit::write(
         db,
         Event::PasswordChanged,
-        audit::Record {
-            user_id: Some(me.id()),
-            username: Some(me.user.username.clone()),
-            ip: client.ip.clone(),
-            user_agent: client.user_agent.clone(),
-            detail: Some(format!("other sessions ended: {ended}")),
-            ..Default::default()
-        },
+        by_user(
+            &me.user,
+            client,
+            Some(format!("other sessions ended: {ended}")),
+        ),
     )
     .await?;
     Ok(ended)
@@ -281,12 +268,12 @@ pub async fn sign_out_others(
         db,
         Event::SessionRevoked,
         audit::Record {
-            user_id: Some(me.id()),
-            username: Some(me.user.username.clone()),
             actor_id: Some(me.id()),
-            ip: client.ip.clone(),
-            user_agent: client.user_agent.clone(),
-            detail: Some(format!("signed out all other sessions: {ended}")),
+            ..by_user(
+                &me.user,
+                client,
+                Some(format!("signed out all other sessions: {ended}")),
+            )
         },
     )
     .await?;
@@ -313,12 +300,8 @@ pub async fn sign_out_one(
         db,
         Event::SessionRevoked,
         audit::Record {
-            user_id: Some(me.id()),
-            username: Some(me.user.username.clone()),
             actor_id: Some(me.id()),
-            ip: client.ip.clone(),
-            user_agent: client.user_agent.clone(),
-            detail: Some("signed out one session".into()),
+            ..by_user(&me.user, client, Some("signed out one session".into()))
         },
     )
     .await?;

@@ -14,16 +14,17 @@ async fn change_password(
     new: &str,
     confirm: &str,
 ) -> reqwest::Response {
-    c.post(app.url("/rpc/change_password"))
-        .header(header::ACCEPT, "application/json")
-        .form(&[
+    rpc(
+        app,
+        c,
+        "change_password",
+        &[
             ("current_password", current),
             ("new_password", new),
             ("confirm_password", confirm),
-        ])
-        .send()
-        .await
-        .unwrap()
+        ],
+    )
+    .await
 }
 
 #[tokio::test]
