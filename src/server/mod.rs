@@ -1,6 +1,7 @@
 //! Server-only code: never compiled into the browser bundle.
 
 pub mod accounts;
+pub mod admin;
 pub mod auth;
 pub mod config;
 pub mod db;

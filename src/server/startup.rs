@@ -28,7 +28,7 @@ use crate::{
         auth::{current_user::resolve_user, Auth},
         config::Config,
         db::{self, users},
-        http::{api, csrf, headers, health, login, pages::guard_pages},
+        http::{admin_api, api, csrf, headers, health, login, pages::guard_pages},
         state::AppState,
     },
 };
@@ -138,6 +138,23 @@ pub fn router(state: AppState) -> Router {
         .route("/api/refresh", post(api::refresh))
         .route("/api/logout", post(api::logout))
         .route("/api/me", get(api::me))
+        .route(
+            "/api/admin/users",
+            get(admin_api::list_users).post(admin_api::create_user),
+        )
+        .route(
+            "/api/admin/users/{id}",
+            axum::routing::patch(admin_api::patch_user),
+        )
+        .route(
+            "/api/admin/users/{id}/sessions",
+            axum::routing::delete(admin_api::revoke_user_sessions),
+        )
+        .route("/api/admin/sessions", get(admin_api::list_sessions))
+        .route(
+            "/api/admin/sessions/{id}",
+            axum::routing::delete(admin_api::revoke_session),
+        )
         .route("/api/{*rest}", axum::routing::any(api::not_found))
         .merge(pages)
         .layer(from_fn_with_state(state.clone(), resolve_user))

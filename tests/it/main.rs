@@ -4,6 +4,7 @@
 
 mod helpers;
 
+mod admin;
 mod api_tokens;
 mod auth;
 mod csrf;

@@ -35,6 +35,10 @@ pub enum Event {
     RefreshTokenReused,
     Throttled,
     SessionRevoked,
+    UserDisabled,
+    UserEnabled,
+    RoleChanged,
+    PasswordReset,
 }
 
 impl Event {
@@ -48,6 +52,10 @@ impl Event {
             Event::RefreshTokenReused => "refresh_token.reused",
             Event::Throttled => "sign_in.throttled",
             Event::SessionRevoked => "session.revoked",
+            Event::UserDisabled => "user.disabled",
+            Event::UserEnabled => "user.enabled",
+            Event::RoleChanged => "user.role_changed",
+            Event::PasswordReset => "password.reset",
         }
     }
 }

@@ -99,3 +99,42 @@ pub async fn set_password_hash(
     .await
     .map(|_| ())
 }
+
+pub async fn all(db: &DatabaseConnection) -> Result<Vec<Model>, DbErr> {
+    use sea_orm::QueryOrder;
+    Entity::find().order_by_asc(Column::Username).all(db).await
+}
+
+/// Admins that can still sign in.
+pub async fn count_active_admins(db: &DatabaseConnection) -> Result<u64, DbErr> {
+    Entity::find()
+        .filter(Column::Role.eq(Role::Admin.as_str()))
+        .filter(Column::Disabled.eq(false))
+        .count(db)
+        .await
+}
+
+/// Applies the given changes to a user.
+pub async fn update(
+    db: &DatabaseConnection,
+    id: Uuid,
+    role: Option<Role>,
+    disabled: Option<bool>,
+    password_hash: Option<String>,
+) -> Result<Model, DbErr> {
+    let mut active = ActiveModel {
+        id: Set(id),
+        updated_at: Set(Utc::now()),
+        ..Default::default()
+    };
+    if let Some(role) = role {
+        active.role = Set(role.as_str().to_owned());
+    }
+    if let Some(disabled) = disabled {
+        active.disabled = Set(disabled);
+    }
+    if let Some(hash) = password_hash {
+        active.password_hash = Set(hash);
+    }
+    active.update(db).await
+}

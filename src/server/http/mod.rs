@@ -1,5 +1,6 @@
 //! Plain axum routes and the middleware around the Leptos pages.
 
+pub mod admin_api;
 pub mod api;
 pub mod csrf;
 pub mod headers;

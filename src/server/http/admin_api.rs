@@ -1,0 +1,256 @@
+//! `/api/admin/...`: the admin operations as JSON (admins only: 401 for
+//! nobody, 403 for a member).
+
+use axum::{
+    extract::{Path, Query, State},
+    http::StatusCode,
+    response::{IntoResponse, Response},
+    Extension, Json,
+};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use uuid::Uuid;
+
+use super::api::ApiJson;
+use crate::{
+    model::{Role, SessionInfo, SessionKind},
+    server::{
+        accounts::ClientInfo,
+        admin::{self, AdminUser, NewUser, UserChange},
+        auth::CurrentUser,
+        db::users,
+        error::{ServerError, ServerResult},
+        state::AppState,
+    },
+};
+
+#[derive(Debug, Serialize)]
+struct UserJson {
+    id: Uuid,
+    username: String,
+    display_name: String,
+    role: String,
+    disabled: bool,
+    created_at: String,
+}
+
+impl From<&users::Model> for UserJson {
+    fn from(u: &users::Model) -> Self {
+        UserJson {
+            id: u.id,
+            username: u.username.clone(),
+            display_name: u.display_name.clone(),
+            role: u.role.clone(),
+            disabled: u.disabled,
+            created_at: u.created_at.to_rfc3339(),
+        }
+    }
+}
+
+fn admin(user: Option<Extension<CurrentUser>>) -> ServerResult<AdminUser> {
+    AdminUser::check(user.map(|Extension(u)| u))
+}
+
+fn rfc3339(ts: i64) -> String {
+    chrono::DateTime::from_timestamp(ts, 0)
+        .map(|d| d.to_rfc3339())
+        .unwrap_or_default()
+}
+
+fn parse_id(raw: &str) -> ServerResult<Uuid> {
+    raw.parse()
+        .map_err(|_| ServerError::Validation("The id is not a valid UUID.".into()))
+}
+
+fn respond<T: IntoResponse>(result: ServerResult<T>) -> Response {
+    match result {
+        Ok(body) => body.into_response(),
+        Err(err) => err.into_response(),
+    }
+}
+
+pub async fn list_users(
+    State(state): State<AppState>,
+    user: Option<Extension<CurrentUser>>,
+) -> Response {
+    respond(
+        async {
+            admin(user)?;
+            let all = users::all(&state.db).await?;
+            Ok(Json(
+                json!({ "items": all.iter().map(UserJson::from).collect::<Vec<_>>() }),
+            ))
+        }
+        .await,
+    )
+}
+
+#[derive(Debug, Deserialize)]
+pub struct CreateUser {
+    username: String,
+    display_name: String,
+    role: Role,
+    password: String,
+}
+
+pub async fn create_user(
+    State(state): State<AppState>,
+    user: Option<Extension<CurrentUser>>,
+    body: Result<ApiJson<CreateUser>, Response>,
+) -> Response {
+    let admin = match admin(user) {
+        Ok(a) => a,
+        Err(err) => return err.into_response(),
+    };
+    let ApiJson(body) = match body {
+        Ok(b) => b,
+        Err(res) => return res,
+    };
+    let new = NewUser {
+        username: body.username,
+        display_name: body.display_name,
+        role: body.role,
+        password: body.password,
+    };
+    respond(
+        admin::create_user(&state.db, &state.auth, &admin, new)
+            .await
+            .map(|u| (StatusCode::CREATED, Json(UserJson::from(&u)))),
+    )
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PatchUser {
+    role: Option<Role>,
+    disabled: Option<bool>,
+    password: Option<String>,
+}
+
+pub async fn patch_user(
+    State(state): State<AppState>,
+    user: Option<Extension<CurrentUser>>,
+    client: ClientInfo,
+    Path(id): Path<String>,
+    body: Result<ApiJson<PatchUser>, Response>,
+) -> Response {
+    let admin = match admin(user) {
+        Ok(a) => a,
+        Err(err) => return err.into_response(),
+    };
+    let id = match parse_id(&id) {
+        Ok(id) => id,
+        Err(err) => return err.into_response(),
+    };
+    let ApiJson(body) = match body {
+        Ok(b) => b,
+        Err(res) => return res,
+    };
+    let change = UserChange {
+        role: body.role,
+        disabled: body.disabled,
+        password: body.password,
+    };
+    respond(
+        admin::change_user(&state.db, &state.auth, &admin, id, change, &client)
+            .await
+            .map(|u| Json(UserJson::from(&u))),
+    )
+}
+
+#[derive(Debug, Deserialize)]
+pub struct SessionsQuery {
+    user: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+struct SessionJson {
+    id: String,
+    user_id: Uuid,
+    username: String,
+    kind: SessionKind,
+    device: String,
+    ip: Option<String>,
+    created_at: String,
+    last_active_at: String,
+    expires_at: String,
+}
+
+fn session_json(user: &users::Model, s: SessionInfo) -> SessionJson {
+    SessionJson {
+        id: s.id,
+        user_id: user.id,
+        username: user.username.clone(),
+        kind: s.kind,
+        device: s.device,
+        ip: s.ip,
+        created_at: rfc3339(s.created_at),
+        last_active_at: rfc3339(s.last_active_at),
+        expires_at: rfc3339(s.expires_at),
+    }
+}
+
+pub async fn list_sessions(
+    State(state): State<AppState>,
+    user: Option<Extension<CurrentUser>>,
+    Query(query): Query<SessionsQuery>,
+) -> Response {
+    respond(
+        async {
+            let admin = admin(user)?;
+            let only = match query.user.as_deref().filter(|u| !u.is_empty()) {
+                Some(name) => Some(
+                    users::find_by_username(&state.db, &name.trim().to_lowercase())
+                        .await?
+                        .ok_or(ServerError::NotFound)?,
+                ),
+                None => None,
+            };
+            let items: Vec<SessionJson> =
+                admin::all_sessions(&state.db, &state.auth, &admin, only.as_ref())
+                    .await?
+                    .into_iter()
+                    .map(|(u, s)| session_json(&u, s))
+                    .collect();
+            Ok(Json(json!({ "items": items })))
+        }
+        .await,
+    )
+}
+
+pub async fn revoke_session(
+    State(state): State<AppState>,
+    user: Option<Extension<CurrentUser>>,
+    client: ClientInfo,
+    Path(id): Path<String>,
+) -> Response {
+    respond(
+        async {
+            let admin = admin(user)?;
+            admin::revoke_session(&state.db, &state.auth, &admin, &id, &client).await?;
+            Ok(StatusCode::NO_CONTENT)
+        }
+        .await,
+    )
+}
+
+pub async fn revoke_user_sessions(
+    State(state): State<AppState>,
+    user: Option<Extension<CurrentUser>>,
+    client: ClientInfo,
+    Path(id): Path<String>,
+) -> Response {
+    let admin = match admin(user) {
+        Ok(a) => a,
+        Err(err) => return err.into_response(),
+    };
+    let id = match parse_id(&id) {
+        Ok(id) => id,
+        Err(err) => return err.into_response(),
+    };
+    respond(
+        admin::revoke_user_sessions(&state.db, &state.auth, &admin, id, &client)
+            .await
+            .map(|_| StatusCode::NO_CONTENT),
+    )
+}
