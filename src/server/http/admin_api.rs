@@ -51,6 +51,17 @@ fn admin(user: Option<Extension<CurrentUser>>) -> ServerResult<AdminUser> {
     AdminUser::check(user.map(|Extension(u)| u))
 }
 
+/// The admin and the request body, or the answer refusing them: who is
+/// asking is checked first, so a member learns nothing from a bad body.
+fn admin_with_body<T>(
+    user: Option<Extension<CurrentUser>>,
+    body: Result<ApiJson<T>, Response>,
+) -> Result<(AdminUser, T), Box<Response>> {
+    let admin = admin(user).map_err(|e| Box::new(e.into_response()))?;
+    let ApiJson(body) = body.map_err(Box::new)?;
+    Ok((admin, body))
+}
+
 fn rfc3339(ts: i64) -> String {
     chrono::DateTime::from_timestamp(ts, 0)
         .map(|d| d.to_rfc3339())
@@ -98,13 +109,9 @@ pub async fn create_user(
     user: Option<Extension<CurrentUser>>,
     body: Result<ApiJson<CreateUser>, Response>,
 ) -> Response {
-    let admin = match admin(user) {
-        Ok(a) => a,
-        Err(err) => return err.into_response(),
-    };
-    let ApiJson(body) = match body {
-        Ok(b) => b,
-        Err(res) => return res,
+    let (admin, body) = match admin_with_body(user, body) {
+        Ok(pair) => pair,
+        Err(res) => return *res,
     };
     let new = NewUser {
         username: body.username,
@@ -134,17 +141,9 @@ pub async fn patch_user(
     Path(id): Path<String>,
     body: Result<ApiJson<PatchUser>, Response>,
 ) -> Response {
-    let admin = match admin(user) {
-        Ok(a) => a,
-        Err(err) => return err.into_response(),
-    };
-    let id = match parse_id(&id) {
-        Ok(id) => id,
-        Err(err) => return err.into_response(),
-    };
-    let ApiJson(body) = match body {
-        Ok(b) => b,
-        Err(res) => return res,
+    let (admin, body) = match admin_with_body(user, body) {
+        Ok(pair) => pair,
+        Err(res) => return *res,
     };
     let change = UserChange {
         role: body.role,
@@ -152,9 +151,12 @@ pub async fn patch_user(
         password: body.password,
     };
     respond(
-        admin::change_user(&state.db, &state.auth, &admin, id, change, &client)
-            .await
-            .map(|u| Json(UserJson::from(&u))),
+        async {
+            let id = parse_id(&id)?;
+            admin::change_user(&state.db, &state.auth, &admin, id, change, &client).await
+        }
+        .await
+        .map(|u| Json(UserJson::from(&u))),
     )
 }
 
@@ -240,17 +242,13 @@ pub async fn revoke_user_sessions(
     client: ClientInfo,
     Path(id): Path<String>,
 ) -> Response {
-    let admin = match admin(user) {
-        Ok(a) => a,
-        Err(err) => return err.into_response(),
-    };
-    let id = match parse_id(&id) {
-        Ok(id) => id,
-        Err(err) => return err.into_response(),
-    };
     respond(
-        admin::revoke_user_sessions(&state.db, &state.auth, &admin, id, &client)
-            .await
-            .map(|_| StatusCode::NO_CONTENT),
+        async {
+            let admin = admin(user)?;
+            let id = parse_id(&id)?;
+            admin::revoke_user_sessions(&state.db, &state.auth, &admin, id, &client).await?;
+            Ok(StatusCode::NO_CONTENT)
+        }
+        .await,
     )
 }
