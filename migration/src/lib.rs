@@ -4,6 +4,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261203_000001_create_users;
 mod m20261203_000002_create_audit_events;
+mod m20261203_000003_create_photos;
 
 pub struct Migrator;
 
@@ -13,6 +14,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261203_000001_create_users::Migration),
             Box::new(m20261203_000002_create_audit_events::Migration),
+            Box::new(m20261203_000003_create_photos::Migration),
         ]
     }
 }

@@ -2,6 +2,11 @@
 //! entities and queries per aggregate. No token ever lands here.
 
 pub mod audit;
+pub mod photo_edits;
+pub mod photo_tags;
+pub mod photo_terms;
+pub mod photos;
+pub mod tags;
 pub mod users;
 
 use std::time::Duration;
