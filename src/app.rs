@@ -10,8 +10,9 @@ use leptos_router::{
 use crate::ui::{
     layout::SignedInLayout,
     pages::{
-        home::HomePage, login::LoginPage, logout::LogoutPage, not_found::NotFound,
-        settings::SettingsPage,
+        admin::AdminPage, home::HomePage, login::LoginPage, logout::LogoutPage,
+        not_found::NotFound, photo::PhotoPage, settings::SettingsPage, tags::TagsPage,
+        upload::UploadPage, user::UserPage,
     },
 };
 
@@ -57,7 +58,12 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async />
                 <ParentRoute path=path!("") view=SignedInLayout ssr=SsrMode::Async>
                     <Route path=path!("") view=HomePage ssr=SsrMode::Async />
+                    <Route path=path!("photos/:id") view=PhotoPage ssr=SsrMode::Async />
+                    <Route path=path!("tags") view=TagsPage ssr=SsrMode::Async />
+                    <Route path=path!("upload") view=UploadPage ssr=SsrMode::Async />
+                    <Route path=path!("users/:username") view=UserPage ssr=SsrMode::Async />
                     <Route path=path!("settings") view=SettingsPage ssr=SsrMode::Async />
+                    <Route path=path!("admin") view=AdminPage ssr=SsrMode::Async />
                     <Route path=path!("logout") view=LogoutPage ssr=SsrMode::Async />
                 </ParentRoute>
             </Routes>

@@ -32,6 +32,9 @@ enum Command {
         #[arg(long)]
         display_name: Option<String>,
     },
+    /// Scan PHOTOS_DIR: import new photos, follow moves, mark missing files.
+    /// Refused while another rescan runs (on any instance sharing Redis).
+    Rescan,
 }
 
 fn main() -> ExitCode {
@@ -68,6 +71,7 @@ fn main() -> ExitCode {
                 admin,
                 display_name,
             } => create_user(config, &username, admin, display_name).await,
+            Command::Rescan => rescan(config).await,
         }
     });
     match result {
@@ -136,5 +140,70 @@ async fn create_user(
         .await
         .map_err(|e| anyhow::anyhow!("{}", e.to_app_error()))?;
     println!("created {} {} ({})", role.as_str(), user.username, user.id);
+    Ok(())
+}
+
+async fn rescan(config: Config) -> anyhow::Result<()> {
+    use indicatif::{ProgressBar, ProgressStyle};
+    use tagline::server::{library::Library, rescan::Scanner};
+
+    let db = db::connect(&config)
+        .await
+        .map_err(|e| anyhow::anyhow!("DATABASE_URL: {e}"))?;
+    let auth = Auth::new(&config)?;
+    // The lock lives in Redis: wait for the connection before asking.
+    let mut tries = 0;
+    while auth.ping().await.is_err() {
+        tries += 1;
+        anyhow::ensure!(tries < 20, "REDIS_URL: Redis does not answer");
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    }
+    let library = Library::new(&config.photos_dir, &config.data_dir).map_err(|e| {
+        anyhow::anyhow!(
+            "PHOTOS_DIR: cannot use {}: {e}",
+            config.photos_dir.display()
+        )
+    })?;
+    let scanner = Scanner::new(db, library, auth.pool(), &config.redis_prefix);
+
+    let bar = ProgressBar::new(0);
+    bar.set_style(
+        ProgressStyle::with_template("{bar:40} {pos}/{len} files · {msg} · {elapsed}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    let poll = {
+        let scanner = scanner.clone();
+        let bar = bar.clone();
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+                if let Ok(s) = scanner.status().await {
+                    bar.set_length(s.total);
+                    bar.set_position(s.seen);
+                    bar.set_message(format!(
+                        "{} imported, {} skipped, {} errors",
+                        s.imported, s.skipped, s.errors
+                    ));
+                }
+            }
+        })
+    };
+    let started = std::time::Instant::now();
+    let result = scanner.run().await;
+    poll.abort();
+    bar.finish_and_clear();
+    let report = result.map_err(|e| anyhow::anyhow!("{e}"))?;
+    for error in &report.errors {
+        eprintln!("error: {}: {}", error.object_key, error.detail);
+    }
+    println!(
+        "imported {}, skipped {}, moved {}, missing {}, errors {} in {:.1}s",
+        report.imported.len(),
+        report.skipped,
+        report.moved,
+        report.missing,
+        report.errors.len(),
+        started.elapsed().as_secs_f64()
+    );
     Ok(())
 }

@@ -3,6 +3,7 @@
 
 mod error;
 mod inputs;
+pub mod photos;
 
 pub use error::AppError;
 pub use inputs::{DisplayName, InputError, Password, Username};

@@ -68,6 +68,8 @@ pub struct Config {
     pub login_max_failures_per_user_ip: u64,
     /// Failed sign-ins allowed per address in one window.
     pub login_max_failures_per_ip: u64,
+    /// The largest file an upload may carry, in bytes.
+    pub max_upload_bytes: u64,
     pub login_throttle_window: Duration,
 }
 
@@ -191,6 +193,10 @@ impl Config {
         )?;
         let login_throttle_window =
             duration(get("LOGIN_THROTTLE_WINDOW"), "LOGIN_THROTTLE_WINDOW", "15m")?;
+        let max_upload_mb: u64 = parse_or(get("MAX_UPLOAD_MB"), "MAX_UPLOAD_MB", "50")?;
+        if max_upload_mb == 0 || max_upload_mb > 4096 {
+            return Err(invalid("MAX_UPLOAD_MB", "must be between 1 and 4096"));
+        }
         if login_max_failures_per_user_ip == 0 {
             return Err(invalid(
                 "LOGIN_MAX_FAILURES_PER_USER_IP",
@@ -279,6 +285,7 @@ impl Config {
             login_max_failures_per_user_ip,
             login_max_failures_per_ip,
             login_throttle_window,
+            max_upload_bytes: max_upload_mb * 1024 * 1024,
         })
     }
 

@@ -6,6 +6,7 @@ use std::{net::SocketAddr, sync::Arc, time::Duration};
 
 use axum::{
     body::Body,
+    extract::DefaultBodyLimit,
     http::{HeaderName, Request as HttpRequest},
     middleware::from_fn_with_state,
     routing::{get, post},
@@ -28,7 +29,11 @@ use crate::{
         auth::{current_user::resolve_user, Auth},
         config::Config,
         db::{self, users},
-        http::{admin_api, api, csrf, headers, health, login, pages::guard_pages},
+        http::{
+            admin_api, api, csrf, headers, health, images, login, pages::guard_pages, photos_api,
+        },
+        library::Library,
+        rescan::Scanner,
         state::AppState,
     },
 };
@@ -48,11 +53,20 @@ impl Application {
         let listener = TcpListener::bind(config.listen_addr).await.map_err(|e| {
             anyhow::anyhow!("LISTEN_ADDR: cannot listen on {}: {e}", config.listen_addr)
         })?;
+        let library = Library::new(&config.photos_dir, &config.data_dir).map_err(|e| {
+            anyhow::anyhow!(
+                "PHOTOS_DIR/DATA_DIR: cannot use {} and {}: {e}",
+                config.photos_dir.display(),
+                config.data_dir.display()
+            )
+        })?;
+        let scanner = Scanner::new(db.clone(), library, auth.pool(), &config.redis_prefix);
         let state = AppState {
             leptos_options,
             db,
             auth,
             config: Arc::new(config),
+            scanner,
         };
         Ok(Application { listener, state })
     }
@@ -117,6 +131,10 @@ async fn bootstrap_admin(
 pub fn router(state: AppState) -> Router {
     let options = state.leptos_options.clone();
     let routes = generate_route_list(App);
+    // A request may carry several files of up to MAX_UPLOAD_MB each; each
+    // file is also counted on its own while it is written.
+    let upload_limit =
+        usize::try_from(state.config.max_upload_bytes.saturating_mul(20)).unwrap_or(usize::MAX);
     let context = {
         let state = state.clone();
         move || provide_context(state.clone())
@@ -154,6 +172,21 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/api/admin/sessions/{id}",
             axum::routing::delete(admin_api::revoke_session),
+        )
+        .route("/api/photos", get(photos_api::list))
+        .route("/api/photos/{id}", get(photos_api::get_one))
+        .route(
+            "/api/photos/{id}/metadata",
+            axum::routing::patch(photos_api::patch_metadata),
+        )
+        .route("/api/photos/{id}/image", get(images::original))
+        .route("/api/photos/{id}/display", get(images::display))
+        .route("/api/photos/{id}/thumbnail", get(images::thumbnail))
+        .route("/api/tags", get(photos_api::tags))
+        .route("/api/rescan", post(photos_api::rescan))
+        .route(
+            "/api/uploads",
+            post(photos_api::upload).layer(DefaultBodyLimit::max(upload_limit)),
         )
         .route("/api/{*rest}", axum::routing::any(api::not_found))
         .merge(pages)

@@ -6,7 +6,7 @@ use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 use sea_orm::DatabaseConnection;
 
-use super::{auth::Auth, config::Config};
+use super::{auth::Auth, config::Config, rescan::Scanner};
 
 #[derive(Clone, FromRef)]
 pub struct AppState {
@@ -14,4 +14,5 @@ pub struct AppState {
     pub db: DatabaseConnection,
     pub auth: Auth,
     pub config: Arc<Config>,
+    pub scanner: Scanner,
 }

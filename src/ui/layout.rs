@@ -31,7 +31,15 @@ pub fn SignedInLayout() -> impl IntoView {
             <nav aria-label="Main">
                 <ul>
                     <li><A href="/">"Photos"</A></li>
+                    <li><A href="/tags">"Tags"</A></li>
+                    <li><A href="/upload">"Upload"</A></li>
                     <li><A href="/settings">"Settings"</A></li>
+                    <Transition fallback=|| ()>
+                        {move || {
+                            let admin = user.get().and_then(Result::ok).flatten().is_some_and(|u| u.is_admin());
+                            admin.then(|| view! { <li><A href="/admin">"Admin"</A></li> })
+                        }}
+                    </Transition>
                 </ul>
             </nav>
             <div class="account">

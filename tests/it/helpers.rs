@@ -34,6 +34,7 @@ pub struct Options {
     pub max_failures_per_user_ip: &'static str,
     pub trust_forwarded_for: bool,
     pub redis_url: String,
+    pub max_upload_mb: &'static str,
 }
 
 impl Default for Options {
@@ -47,6 +48,7 @@ impl Default for Options {
             max_failures_per_user_ip: "10",
             trust_forwarded_for: false,
             redis_url: DEFAULT_REDIS.to_owned(),
+            max_upload_mb: "50",
         }
     }
 }
@@ -132,6 +134,7 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
             "REFRESH_TOKEN_ABSOLUTE_LIFETIME",
             options.refresh_absolute.into(),
         ),
+        ("MAX_UPLOAD_MB", options.max_upload_mb.into()),
         ("TAGLINE_ADMIN_USERNAME", ADMIN.into()),
         ("TAGLINE_ADMIN_PASSWORD", ADMIN_PASSWORD.into()),
     ];
@@ -181,6 +184,16 @@ pub fn bare_client() -> reqwest::Client {
 }
 
 impl TestApp {
+    /// This test's PHOTOS_DIR.
+    pub fn photos_dir(&self) -> PathBuf {
+        self.data_dir.join("photos")
+    }
+
+    /// This test's DATA_DIR (database, renditions).
+    pub fn data_dir(&self) -> PathBuf {
+        self.data_dir.clone()
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.address)
     }

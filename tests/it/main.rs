@@ -9,5 +9,6 @@ mod api_tokens;
 mod auth;
 mod csrf;
 mod fail_closed;
+mod photos;
 mod sessions;
 mod throttle;

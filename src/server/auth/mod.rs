@@ -82,6 +82,12 @@ impl Auth {
         })
     }
 
+    /// The Redis pool, for the other features that keep state there (the
+    /// rescan lock and progress).
+    pub fn pool(&self) -> Pool {
+        self.pool.clone()
+    }
+
     pub fn settings(&self) -> &SessionSettings {
         &self.settings
     }

@@ -5,5 +5,7 @@ pub mod api;
 pub mod csrf;
 pub mod headers;
 pub mod health;
+pub mod images;
 pub mod login;
 pub mod pages;
+pub mod photos_api;

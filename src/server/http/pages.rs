@@ -54,7 +54,19 @@ pub async fn guard_pages(State(state): State<AppState>, req: Request, next: Next
             .unwrap_or_else(|| "/".into());
         return redirect_to_login(&wanted);
     }
+    let is_admin = req
+        .extensions()
+        .get::<CurrentUser>()
+        .is_some_and(|u| u.user.role() == crate::model::Role::Admin);
+    if is_admin_page(&path) && !is_admin {
+        return forbidden_page();
+    }
     no_store(next.run(req).await)
+}
+
+/// The dashboard and everything under it are for admins only.
+fn is_admin_page(path: &str) -> bool {
+    path == "/admin" || path.starts_with("/admin/")
 }
 
 /// `303 See Other` to the sign-in page, remembering where the user wanted to go.
@@ -81,6 +93,20 @@ pub fn no_store(mut res: Response) -> Response {
     res.headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     res
+}
+
+/// The readable page a member gets for an admin page (403).
+pub fn forbidden_page() -> Response {
+    let body = r#"<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="color-scheme" content="light dark"><title>Admins only · Tagline</title>
+<link rel="stylesheet" href="/pkg/tagline.css"></head>
+<body><main id="main" class="auth-page"><div class="card">
+<h1>Admins only</h1>
+<p>This page is for the admins of this Tagline.</p>
+<p><a href="/">Back to the photos</a></p>
+</div></main></body></html>"#;
+    no_store((StatusCode::FORBIDDEN, Html(body)).into_response())
 }
 
 /// The readable page shown when Redis (or the database) is unreachable.

@@ -1,5 +1,10 @@
+pub mod admin;
 pub mod home;
 pub mod login;
 pub mod logout;
 pub mod not_found;
+pub mod photo;
 pub mod settings;
+pub mod tags;
+pub mod upload;
+pub mod user;
