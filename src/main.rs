@@ -37,6 +37,9 @@ enum Command {
     Rescan,
 }
 
+/// Stack of each async worker thread.
+const WORKER_STACK_BYTES: usize = 8 * 1024 * 1024;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     // `.env` is a development convenience; production reads the real
@@ -52,7 +55,13 @@ fn main() -> ExitCode {
         }
     };
     telemetry::init(config.app_env);
-    let runtime = match tokio::runtime::Runtime::new() {
+    // Rendering a page walks a deep tree of views; in a debug build its
+    // frames are large enough to overflow the default 2 MiB worker stack.
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_stack_size(WORKER_STACK_BYTES)
+        .build()
+    {
         Ok(rt) => rt,
         Err(err) => {
             eprintln!("cannot start the async runtime: {err}");

@@ -60,15 +60,15 @@ test.describe('the photo library', () => {
     await expect(page.getByRole('img', { name: 'Photo' })).toBeVisible();
     await expect(page.getByText('Canon EOS 80D')).toBeVisible();
 
-    await page.getByLabel('Description').fill(`A ${word} at dawn`);
-    await page.getByLabel('Tags').fill(`Holiday, ${word}`);
+    await page.getByLabel('Description', { exact: true }).fill(`A ${word} at dawn`);
+    await page.getByLabel('Tags', { exact: true }).fill(`Holiday, ${word}`);
     await page.getByRole('button', { name: 'Save' }).click();
     await expect(page.getByRole('status').filter({ hasText: 'Saved.' })).toBeVisible();
 
     await page.reload();
     await waitForHydration(page);
-    await expect(page.getByLabel('Description')).toHaveValue(`A ${word} at dawn`);
-    await expect(page.getByLabel('Tags')).toHaveValue(`Holiday, ${word}`);
+    await expect(page.getByLabel('Description', { exact: true })).toHaveValue(`A ${word} at dawn`);
+    await expect(page.getByLabel('Tags', { exact: true })).toHaveValue(`Holiday, ${word}`);
     await expect(page.getByRole('img', { name: `A ${word} at dawn` })).toBeVisible();
   });
 
@@ -81,13 +81,13 @@ test.describe('the photo library', () => {
     await gotoHydrated(page, `/photos/${id}`);
     await gotoHydrated(second, `/photos/${id}`);
 
-    await page.getByLabel('Description').fill('First version');
-    await page.getByLabel('Tags').fill('first');
+    await page.getByLabel('Description', { exact: true }).fill('First version');
+    await page.getByLabel('Tags', { exact: true }).fill('first');
     await page.getByRole('button', { name: 'Save' }).click();
     await expect(page.getByText('Saved.')).toBeVisible();
 
-    await second.getByLabel('Description').fill('Second version');
-    await second.getByLabel('Tags').fill('second');
+    await second.getByLabel('Description', { exact: true }).fill('Second version');
+    await second.getByLabel('Tags', { exact: true }).fill('second');
     await second.getByRole('button', { name: 'Save' }).click();
     const conflict = second.locator('.conflict');
     await expect(conflict).toBeVisible();
@@ -99,8 +99,8 @@ test.describe('the photo library', () => {
 
     await page.reload();
     await waitForHydration(page);
-    await expect(page.getByLabel('Description')).toHaveValue('Second version');
-    await expect(page.getByLabel('Tags')).toHaveValue('second');
+    await expect(page.getByLabel('Description', { exact: true })).toHaveValue('Second version');
+    await expect(page.getByLabel('Tags', { exact: true })).toHaveValue('second');
     await other.close();
   });
 
@@ -108,13 +108,13 @@ test.describe('the photo library', () => {
     const id = await uploadPhoto(page.request);
     await gotoHydrated(page, `/photos/${id}`);
     await setMetadata(page.request, id, 'Saved elsewhere', ['elsewhere']);
-    await page.getByLabel('Description').fill('Mine');
+    await page.getByLabel('Description', { exact: true }).fill('Mine');
     await page.getByRole('button', { name: 'Save' }).click();
     const conflict = page.locator('.conflict');
     await expect(conflict).toBeVisible();
     await conflict.getByRole('button', { name: 'Use the saved version' }).click();
-    await expect(page.getByLabel('Description')).toHaveValue('Saved elsewhere');
-    await expect(page.getByLabel('Tags')).toHaveValue('elsewhere');
+    await expect(page.getByLabel('Description', { exact: true })).toHaveValue('Saved elsewhere');
+    await expect(page.getByLabel('Tags', { exact: true })).toHaveValue('elsewhere');
     void browser;
   });
 
@@ -136,7 +136,7 @@ test.describe('the photo library', () => {
 
     // A tag link on the photo page filters the gallery, whatever the case.
     await gotoHydrated(page, `/photos/${b}`);
-    await page.getByRole('list', { name: 'Tags' }).getByRole('link', { name: tag.toLowerCase(), exact: false }).first().click();
+    await page.getByRole('list', { name: 'Saved tags' }).getByRole('link', { name: tag.toLowerCase(), exact: false }).first().click();
     await expect(page).toHaveURL((url) => url.pathname === '/' && url.searchParams.getAll('tag').length === 1);
     await expect(page.getByText('2 photos', { exact: true })).toBeVisible();
   });
@@ -185,7 +185,7 @@ test.describe('the photo library', () => {
     await page.keyboard.press('ArrowLeft');
     await expect(page).toHaveURL((url) => url.pathname + url.search === first);
     // Typing in the editor does not navigate.
-    await page.getByLabel('Description').press('ArrowRight');
+    await page.getByLabel('Description', { exact: true }).press('ArrowRight');
     await expect(page).toHaveURL((url) => url.pathname + url.search === first);
     await page.locator('body').click({ position: { x: 5, y: 5 } });
     await page.keyboard.press('Escape');

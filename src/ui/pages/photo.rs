@@ -327,7 +327,7 @@ fn Editor(photo: PhotoView) -> impl IntoView {
                     {move || if pending.get() { "Saving…" } else { "Save" }}
                 </button>
             </form>
-            <ul class="tags current-tags" aria-label="Tags">
+            <ul class="tags current-tags" aria-label="Saved tags">
                 {move || saved_tags.get().into_iter().map(|t| view! {
                     <li><a class="tag" href=tag_href(&t)>{t.clone()}</a></li>
                 }).collect_view()}
