@@ -173,7 +173,7 @@ async fn rescan(config: Config) -> anyhow::Result<()> {
             config.photos_dir.display()
         )
     })?;
-    let scanner = Scanner::new(db, library, auth.pool(), &config.redis_prefix);
+    let scanner = Scanner::new(db, library, auth.rescan_lock());
 
     let bar = ProgressBar::new(0);
     bar.set_style(

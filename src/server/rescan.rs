@@ -17,11 +17,6 @@ use std::{
     time::Duration,
 };
 
-use fred::{
-    clients::Pool,
-    interfaces::{KeysInterface, LuaInterface},
-    types::{Expiration, SetOptions},
-};
 use sea_orm::DatabaseConnection;
 use serde::{Deserialize, Serialize};
 use tokio::task::JoinSet;
@@ -29,6 +24,7 @@ use uuid::Uuid;
 
 pub use crate::model::photos::RescanStatus as Status;
 use crate::server::{
+    auth::coordination::{LockToken, SharedLock},
     error::{ServerError, ServerResult},
     library::{probe::hash_bytes, IncomingUpload, Library, Probed, WalkEntry},
     photos::{self, FileFacts, KnownFile, Recorded},
@@ -112,16 +108,13 @@ const LOCK_TTL_MS: u64 = 30_000;
 const TICK: Duration = Duration::from_millis(500);
 /// How long the last scan's summary stays visible.
 const STATUS_TTL_SECS: i64 = 7 * 86_400;
-const RELEASE: &str = r#"if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end"#;
-const RENEW: &str = r#"if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) else return 0 end"#;
 
 /// Runs rescans and uploads' imports.
 #[derive(Clone)]
 pub struct Scanner {
     pub db: DatabaseConnection,
     pub library: Library,
-    pool: Pool,
-    prefix: String,
+    lock: SharedLock,
     workers: usize,
 }
 
@@ -170,7 +163,7 @@ pub enum UploadOutcome {
 }
 
 impl Scanner {
-    pub fn new(db: DatabaseConnection, library: Library, pool: Pool, prefix: &str) -> Self {
+    pub fn new(db: DatabaseConnection, library: Library, lock: SharedLock) -> Self {
         let workers = std::thread::available_parallelism()
             .map(|n| n.get())
             .unwrap_or(2);
@@ -178,30 +171,22 @@ impl Scanner {
         Scanner {
             db,
             library,
-            pool,
-            prefix: prefix.to_owned(),
+            lock,
             workers,
         }
     }
 
-    fn lock_key(&self) -> String {
-        format!("{}rescan:lock", self.prefix)
-    }
-
-    fn status_key(&self) -> String {
-        format!("{}rescan:status", self.prefix)
-    }
-
     /// The state of the running or last rescan (any instance's).
     pub async fn status(&self) -> ServerResult<Status> {
-        let raw: Option<String> = self.pool.get(self.status_key()).await?;
-        let mut status: Status = raw
+        let mut status: Status = self
+            .lock
+            .status()
+            .await?
             .and_then(|s| serde_json::from_str(&s).ok())
             .unwrap_or_default();
         if status.running {
             // A crashed instance leaves "running" behind: the lock tells.
-            let held: bool = self.pool.exists(self.lock_key()).await?;
-            status.running = held;
+            status.running = self.lock.is_held().await?;
         }
         Ok(status)
     }
@@ -211,39 +196,17 @@ impl Scanner {
         let Ok(json) = serde_json::to_string(status) else {
             return;
         };
-        let written: Result<(), _> = self
-            .pool
-            .set(
-                self.status_key(),
-                json,
-                Some(Expiration::EX(STATUS_TTL_SECS)),
-                None,
-                false,
-            )
-            .await;
-        if let Err(err) = written {
+        if let Err(err) = self.lock.set_status(json, STATUS_TTL_SECS).await {
             tracing::warn!(%err, "could not publish rescan progress");
         }
     }
 
     /// Takes the cross-instance lock, or says a rescan is running.
-    async fn lock(&self) -> Result<String, RescanError> {
-        let token = Uuid::new_v4().to_string();
-        let set: Option<String> = self
-            .pool
-            .set(
-                self.lock_key(),
-                token.clone(),
-                Some(Expiration::PX(LOCK_TTL_MS as i64)),
-                Some(SetOptions::NX),
-                false,
-            )
-            .await
-            .map_err(ServerError::from)?;
-        match set {
-            Some(_) => Ok(token),
-            None => Err(RescanError::AlreadyRunning),
-        }
+    async fn lock(&self) -> Result<LockToken, RescanError> {
+        self.lock
+            .acquire(LOCK_TTL_MS)
+            .await?
+            .ok_or(RescanError::AlreadyRunning)
     }
 
     /// Starts a rescan in the background (the admin button): answers at once,
@@ -266,7 +229,7 @@ impl Scanner {
         Ok(self.run_locked(token).await?)
     }
 
-    async fn run_locked(&self, token: String) -> ServerResult<Report> {
+    async fn run_locked(&self, token: LockToken) -> ServerResult<Report> {
         let counters = Arc::new(Counters::default());
         let started = photos::format_version(photos::now_micros());
         self.publish(&counters.status(true, &started)).await;
@@ -282,16 +245,10 @@ impl Scanner {
                 loop {
                     tick.tick().await;
                     this.publish(&counters.status(true, &started)).await;
-                    let renewed: Result<i64, _> = this
-                        .pool
-                        .eval(
-                            RENEW,
-                            vec![this.lock_key()],
-                            vec![token.clone(), LOCK_TTL_MS.to_string()],
-                        )
-                        .await;
-                    if let Err(err) = renewed {
-                        tracing::warn!(%err, "could not renew the rescan lock");
+                    match this.lock.renew(&token, LOCK_TTL_MS).await {
+                        Ok(true) => {}
+                        Ok(false) => tracing::warn!("the rescan lock was lost"),
+                        Err(err) => tracing::warn!(%err, "could not renew the rescan lock"),
                     }
                 }
             })
@@ -314,11 +271,7 @@ impl Scanner {
             Err(_) => "The rescan failed; see the server log.".into(),
         });
         self.publish(&last).await;
-        let released: Result<i64, _> = self
-            .pool
-            .eval(RELEASE, vec![self.lock_key()], vec![token])
-            .await;
-        if let Err(err) = released {
+        if let Err(err) = self.lock.release(&token).await {
             tracing::warn!(%err, "could not release the rescan lock (it expires by itself)");
         }
         result

@@ -60,7 +60,7 @@ impl Application {
                 config.data_dir.display()
             )
         })?;
-        let scanner = Scanner::new(db.clone(), library, auth.pool(), &config.redis_prefix);
+        let scanner = Scanner::new(db.clone(), library, auth.rescan_lock());
         let state = AppState {
             leptos_options,
             db,

@@ -219,6 +219,21 @@ async fn a_moved_file_keeps_its_metadata_and_a_deleted_one_is_marked_missing() {
     assert!(row.missing);
     let (_, list) = get_json(&app, &c, "/api/photos").await;
     assert_eq!(list["total"], 1, "the gallery leaves missing photos out");
+    for query in ["tag=cars", "q=car", "q=old&tag=Cars"] {
+        let (_, found) = get_json(&app, &c, &format!("/api/photos?{query}")).await;
+        assert_eq!(
+            found["total"], 0,
+            "{query} leaves the missing photo out: {found}"
+        );
+    }
+    let (_, tags) = get_json(&app, &c, "/api/tags").await;
+    assert!(
+        tags["items"]
+            .as_array()
+            .unwrap()
+            .contains(&json!({"name": "Cars", "count": 0})),
+        "{tags}"
+    );
 
     // The file comes back: present again, metadata still there.
     write_image(&app.photos_dir().join("back/b.jpg"), 50, 40, 11);
@@ -227,6 +242,14 @@ async fn a_moved_file_keeps_its_metadata_and_a_deleted_one_is_marked_missing() {
     let back = photo(&app, &c, &b).await;
     assert_eq!(back["object_key"], "back/b.jpg");
     assert_eq!(back["metadata"]["description"], "The old car");
+    for query in ["", "?tag=cars", "?q=car"] {
+        let (_, found) = get_json(&app, &c, &format!("/api/photos{query}")).await;
+        let want = if query.is_empty() { 2 } else { 1 };
+        assert_eq!(
+            found["total"], want,
+            "{query} finds the photo again: {found}"
+        );
+    }
 }
 
 #[tokio::test]
@@ -382,6 +405,22 @@ async fn search_and_tag_filters_find_the_right_photos_whatever_the_case() {
         assert_eq!(ids(&body), want, "{query}");
         assert_eq!(body["total"], want.len(), "{query}");
     }
+    // A short prefix that stands for more than a hundred words still works.
+    let many: Vec<String> = (0..120).map(|i| format!("zq{i}")).collect();
+    describe(
+        &app,
+        &c,
+        &p3,
+        &format!("City lights {}", many.join(" ")),
+        &["Night"],
+    )
+    .await;
+    for query in ["q=zq", "q=zq1", "q=zq119", "q=zq&tag=night"] {
+        let (_, found) = get_json(&app, &c, &format!("/api/photos?{query}")).await;
+        assert_eq!(ids(&found), HashSet::from([p3.clone()]), "{query}");
+        assert_eq!(found["total"], 1, "{query}");
+    }
+
     // One tag, first spelling kept.
     let (_, tags) = get_json(&app, &c, "/api/tags").await;
     let beach: Vec<&Value> = tags["items"]

@@ -10,7 +10,10 @@
 //! - [`tokens`]: API access and rotating refresh tokens, in families.
 //! - [`current_user`]: the "who is asking" check every request goes through,
 //!   by session cookie or bearer token.
+//! - [`coordination`]: what instances share that is not a token (the rescan
+//!   lock and its progress).
 
+pub mod coordination;
 pub mod current_user;
 pub mod passwords;
 pub mod redis;
@@ -82,10 +85,10 @@ impl Auth {
         })
     }
 
-    /// The Redis pool, for the other features that keep state there (the
-    /// rescan lock and progress).
-    pub fn pool(&self) -> Pool {
-        self.pool.clone()
+    /// The lock (and progress document) of the rescan, shared by every
+    /// instance.
+    pub fn rescan_lock(&self) -> coordination::SharedLock {
+        coordination::SharedLock::new(self.pool.clone(), &self.keys, "rescan")
     }
 
     pub fn settings(&self) -> &SessionSettings {

@@ -6,6 +6,7 @@ pub mod photo_edits;
 pub mod photo_tags;
 pub mod photo_terms;
 pub mod photos;
+pub mod search_terms;
 pub mod tags;
 pub mod users;
 
