@@ -10,9 +10,16 @@ use leptos_router::{
 use crate::ui::{
     layout::SignedInLayout,
     pages::{
-        admin::AdminPage, home::HomePage, login::LoginPage, logout::LogoutPage,
-        not_found::NotFound, photo::PhotoPage, settings::SettingsPage, tags::TagsPage,
-        upload::UploadPage, user::UserPage,
+        admin::{AdminAuditPage, AdminPage, AdminSessionsPage, AdminUsersPage},
+        home::HomePage,
+        login::LoginPage,
+        logout::LogoutPage,
+        not_found::NotFound,
+        photo::PhotoPage,
+        settings::SettingsPage,
+        tags::TagsPage,
+        upload::UploadPage,
+        user::UserPage,
     },
 };
 
@@ -64,6 +71,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("users/:username") view=UserPage ssr=SsrMode::Async />
                     <Route path=path!("settings") view=SettingsPage ssr=SsrMode::Async />
                     <Route path=path!("admin") view=AdminPage ssr=SsrMode::Async />
+                    <Route path=path!("admin/users") view=AdminUsersPage ssr=SsrMode::Async />
+                    <Route path=path!("admin/sessions") view=AdminSessionsPage ssr=SsrMode::Async />
+                    <Route path=path!("admin/audit") view=AdminAuditPage ssr=SsrMode::Async />
                     <Route path=path!("logout") view=LogoutPage ssr=SsrMode::Async />
                 </ParentRoute>
             </Routes>

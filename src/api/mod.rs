@@ -2,6 +2,7 @@
 //! into `crate::server`, and maps the result to shared types.
 
 pub mod account;
+pub mod admin;
 pub mod photos;
 
 #[cfg(feature = "ssr")]

@@ -1,6 +1,7 @@
 //! Types shared by the server and the browser: validated inputs, views of
 //! users and sessions, and the error every server function answers with.
 
+pub mod admin;
 mod error;
 mod inputs;
 pub mod photos;
@@ -11,6 +12,7 @@ pub use inputs::{DisplayName, InputError, Password, Username};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
     Admin,
@@ -36,6 +38,7 @@ impl Role {
 
 /// What the pages know about the signed-in user.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct UserView {
     pub id: String,
     pub username: String,
@@ -108,6 +111,7 @@ pub struct SessionInfo {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum SessionKind {
     Browser,

@@ -13,6 +13,7 @@ pub const MAX_TAGS_PER_PHOTO: usize = 50;
 
 /// What people wrote about a photo, plus the facts read from the file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct PhotoMetadata {
     pub description: String,
     pub tags: Vec<String>,
@@ -25,6 +26,7 @@ pub struct PhotoMetadata {
 
 /// A photo in the JSON API.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct PhotoView {
     pub id: String,
     pub object_key: String,
@@ -104,6 +106,7 @@ pub struct UserProfile {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct TagCount {
     pub name: String,
     pub count: u64,

@@ -3,6 +3,7 @@
 
 use sea_orm::DatabaseConnection;
 use tower_sessions::Session;
+use uuid::Uuid;
 
 use crate::{
     model::{DisplayName, Password, Role, Username},
@@ -47,6 +48,20 @@ pub async fn create_user(
     password: &Password,
     role: Role,
 ) -> ServerResult<users::Model> {
+    create_user_by(db, auth, username, display_name, password, role, None).await
+}
+
+/// Creates a user; `by` names the admin who did it and from where, for the
+/// audit log (`None`: the command line or the first-admin bootstrap).
+pub async fn create_user_by(
+    db: &DatabaseConnection,
+    auth: &Auth,
+    username: &Username,
+    display_name: DisplayName,
+    password: &Password,
+    role: Role,
+    by: Option<(Uuid, &ClientInfo)>,
+) -> ServerResult<users::Model> {
     if users::find_by_username(db, username.as_str())
         .await?
         .is_some()
@@ -72,8 +87,10 @@ pub async fn create_user(
         audit::Record {
             user_id: Some(user.id),
             username: Some(user.username.clone()),
+            actor_id: by.map(|(actor, _)| actor),
+            ip: by.and_then(|(_, client)| client.ip.clone()),
+            user_agent: by.and_then(|(_, client)| client.user_agent.clone()),
             detail: Some(format!("role={}", role.as_str())),
-            ..Default::default()
         },
     )
     .await?;

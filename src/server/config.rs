@@ -247,7 +247,10 @@ impl Config {
                 })
             }
         };
-        let default_hashers = std::thread::available_parallelism().map_or(2, |n| n.get());
+        // Half the cores (rounded up): a burst of sign-ins must leave the
+        // other half to everyone browsing (see the sign-in benchmark).
+        let default_hashers =
+            std::thread::available_parallelism().map_or(1, |n| n.get().div_ceil(2));
         let password_hash_concurrency: usize = parse_or(
             get("PASSWORD_HASH_CONCURRENCY"),
             "PASSWORD_HASH_CONCURRENCY",

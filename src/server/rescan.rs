@@ -31,7 +31,7 @@ use crate::server::{
 };
 
 /// What a rescan answers.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct Report {
     /// Ids of the photos this rescan added.
     pub imported: Vec<String>,
@@ -46,7 +46,7 @@ pub struct Report {
     pub errors: Vec<FileError>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct FileError {
     pub object_key: String,
     pub detail: String,

@@ -30,7 +30,8 @@ use crate::{
         config::Config,
         db::{self, users},
         http::{
-            admin_api, api, csrf, headers, health, images, login, pages::guard_pages, photos_api,
+            admin_api, api, csrf, headers, health, images, login, openapi, pages::guard_pages,
+            photos_api,
         },
         library::Library,
         rescan::Scanner,
@@ -137,7 +138,10 @@ pub fn router(state: AppState) -> Router {
         usize::try_from(state.config.max_upload_bytes.saturating_mul(20)).unwrap_or(usize::MAX);
     let context = {
         let state = state.clone();
-        move || provide_context(state.clone())
+        move || {
+            provide_context(state.clone());
+            headers::page_csp();
+        }
     };
 
     let pages = Router::new()
@@ -169,6 +173,7 @@ pub fn router(state: AppState) -> Router {
             axum::routing::delete(admin_api::revoke_user_sessions),
         )
         .route("/api/admin/sessions", get(admin_api::list_sessions))
+        .route("/api/admin/audit", get(admin_api::audit))
         .route(
             "/api/admin/sessions/{id}",
             axum::routing::delete(admin_api::revoke_session),
@@ -188,10 +193,16 @@ pub fn router(state: AppState) -> Router {
             "/api/uploads",
             post(photos_api::upload).layer(DefaultBodyLimit::max(upload_limit)),
         )
+        .route("/api/openapi.json", get(openapi::openapi_json))
         .route("/api/{*rest}", axum::routing::any(api::not_found))
         .merge(pages)
         .layer(from_fn_with_state(state.clone(), resolve_user))
         .layer(state.auth.session_layer());
+
+    // The benchmark's public twin of `GET /api/photos/{id}` (see
+    // photos_api::get_one_unchecked): only with the `bench` feature.
+    #[cfg(feature = "bench")]
+    let with_session = with_session.route("/bench/photos/{id}", get(photos_api::get_one_unchecked));
 
     let request_id = HeaderName::from_static("x-request-id");
     Router::new()

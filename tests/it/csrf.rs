@@ -7,6 +7,15 @@ use crate::helpers::*;
 #[tokio::test]
 async fn cross_site_posts_are_refused_and_change_nothing() {
     let app = spawn_app().await;
+    app.create_user("uma", "uma-password-1", tagline::model::Role::Member)
+        .await;
+    let uma = app.signed_in_client("uma", "uma-password-1").await;
+    let uma_id = tagline::server::db::users::find_by_username(&app.state.db, "uma")
+        .await
+        .unwrap()
+        .unwrap()
+        .id
+        .to_string();
     let c = app.signed_in_client(ADMIN, ADMIN_PASSWORD).await;
     let cross: [(&str, &str); 2] = [
         ("sec-fetch-site", "cross-site"),
@@ -35,7 +44,33 @@ async fn cross_site_posts_are_refused_and_change_nothing() {
             .await
             .unwrap();
         assert_eq!(res.status(), StatusCode::FORBIDDEN, "{name}");
+        // Admin actions: a dashboard server function and the JSON API
+        // called with the admin's cookie.
+        let res = c
+            .post(app.url("/rpc/admin_change_user"))
+            .header(name, value)
+            .form(&[("id", uma_id.as_str()), ("action", "disable")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::FORBIDDEN, "{name}");
+        let res = c
+            .delete(app.url(&format!("/api/admin/users/{uma_id}/sessions")))
+            .header(name, value)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::FORBIDDEN, "{name}");
     }
+    // The member is neither disabled nor signed out.
+    assert_eq!(app.get(&uma, "/").await.status(), StatusCode::OK);
+    assert!(
+        !tagline::server::db::users::find_by_username(&app.state.db, "uma")
+            .await
+            .unwrap()
+            .unwrap()
+            .disabled
+    );
     // Still signed in, password unchanged.
     assert_eq!(app.get(&c, "/").await.status(), StatusCode::OK);
     assert_eq!(

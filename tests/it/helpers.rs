@@ -62,6 +62,11 @@ pub struct TestApp {
     data_dir: PathBuf,
     pg_database: Option<String>,
     shutdown: Option<oneshot::Sender<()>>,
+    /// The environment the app was configured from.
+    env: Vec<(String, String)>,
+    /// A second instance over another app's database, Redis prefix and
+    /// folders: it stops its server on drop and leaves the rest to the first.
+    twin: bool,
 }
 
 fn postgres_admin_url() -> String {
@@ -138,7 +143,20 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
         ("TAGLINE_ADMIN_USERNAME", ADMIN.into()),
         ("TAGLINE_ADMIN_PASSWORD", ADMIN_PASSWORD.into()),
     ];
-    let config = Config::from_lookup(|k| env.iter().find(|(n, _)| *n == k).map(|(_, v)| v.clone()))
+    let env: Vec<(String, String)> = env.into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
+    let mut app = start(&env).await;
+    app.twin = false;
+    app.prefix = prefix;
+    app.redis_url = options.redis_url;
+    app.data_dir = data_dir;
+    app.pg_database = pg_database;
+    app
+}
+
+/// Builds and starts one app instance from `env`. Cleaning up is left to
+/// the caller (the returned app owns nothing yet).
+async fn start(env: &[(String, String)]) -> TestApp {
+    let config = Config::from_lookup(|k| env.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()))
         .expect("test config");
     let cookie_name = config.session_cookie_name();
     let leptos = tagline::server::startup::leptos_options(config.listen_addr);
@@ -153,13 +171,15 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
     }));
     TestApp {
         address,
-        prefix,
+        prefix: String::new(),
         state,
         cookie_name,
-        redis_url: options.redis_url,
-        data_dir,
-        pg_database,
+        redis_url: String::new(),
+        data_dir: PathBuf::new(),
+        pg_database: None,
         shutdown: Some(tx),
+        env: env.to_vec(),
+        twin: true,
     }
 }
 
@@ -184,6 +204,16 @@ pub fn bare_client() -> reqwest::Client {
 }
 
 impl TestApp {
+    /// A second app instance on its own port, sharing this one's database,
+    /// Redis (and prefix) and folders, as two replicas behind a balancer.
+    pub async fn spawn_twin(&self) -> TestApp {
+        let mut twin = start(&self.env).await;
+        twin.prefix = self.prefix.clone();
+        twin.redis_url = self.redis_url.clone();
+        twin.data_dir = self.data_dir.clone();
+        twin
+    }
+
     /// This test's PHOTOS_DIR.
     pub fn photos_dir(&self) -> PathBuf {
         self.data_dir.join("photos")
@@ -315,6 +345,9 @@ impl Drop for TestApp {
     fn drop(&mut self) {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
+        }
+        if self.twin {
+            return;
         }
         let prefix = self.prefix.clone();
         let redis_url = self.redis_url.clone();

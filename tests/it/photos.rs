@@ -992,3 +992,34 @@ async fn admins_rename_merge_and_delete_tags_members_cannot() {
     let (_, tags) = get_json(&app, &c, "/api/tags").await;
     assert_eq!(tags["items"], json!([{"name": "Parks", "count": 2}]));
 }
+
+#[tokio::test]
+async fn the_user_page_shows_their_role_uploads_and_recent_edits() {
+    let app = spawn_app().await;
+    app.create_user("noor", "noor-password-123", Role::Member)
+        .await;
+    let c = app.signed_in_client("noor", "noor-password-123").await;
+    let src = app.data_dir().join("noor.jpg");
+    write_image(&src, 48, 32, 91);
+    let (status, body) = upload(&app, &c, "noor.jpg", std::fs::read(&src).unwrap()).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let id = body["items"][0]["id"].as_str().unwrap().to_owned();
+    describe(&app, &c, &id, "Noor's kite", &["Kites"]).await;
+
+    let res = app.get(&c, "/users/noor").await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("<h1>noor</h1>"), "{html}");
+    assert!(html.contains("Member"));
+    assert!(html.contains("Uploaded photos (1)"));
+    assert!(html.contains(&format!("/photos/{id}")));
+    assert!(html.contains("Changed the description and tags of a photo"));
+    // The admin uploaded nothing and edited nothing.
+    let html = app.get(&c, "/users/admin").await.text().await.unwrap();
+    assert!(html.contains("Admin") && html.contains("No uploads yet."));
+    assert!(!html.contains(&format!("/photos/{id}")));
+    // An unknown user is a 404 page, not a 500.
+    let res = app.get(&c, "/users/nobody-here").await;
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    assert!(res.text().await.unwrap().contains("No such user"));
+}

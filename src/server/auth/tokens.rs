@@ -319,12 +319,22 @@ impl Tokens {
         Ok(members.into_iter().map(|(f, s)| (f, s as i64)).collect())
     }
 
-    /// The user's live families with what is known about them.
+    /// The user's live families with what is known about them, read in one
+    /// pipelined round trip.
     pub async fn family_details(&self, user_id: Uuid) -> ServerResult<Vec<FamilyEntry>> {
-        let mut out = Vec::new();
-        for (family, expires_at) in self.families_of(user_id).await? {
+        let families = self.families_of(user_id).await?;
+        if families.is_empty() {
+            return Ok(Vec::new());
+        }
+        let pipeline = self.pool.next().pipeline();
+        for (family, _) in &families {
             let key = format!("{}api:family:{family}", self.keys.prefix());
-            let fields: std::collections::HashMap<String, String> = self.pool.hgetall(key).await?;
+            let _: () = pipeline.hgetall(key).await?;
+        }
+        let all: Vec<std::collections::HashMap<String, String>> = pipeline.all().await?;
+        let owner = user_id.to_string();
+        let mut out = Vec::with_capacity(families.len());
+        for ((family, expires_at), fields) in families.into_iter().zip(all) {
             let num = |k: &str| {
                 fields
                     .get(k)
@@ -332,7 +342,7 @@ impl Tokens {
                     .unwrap_or(0)
             };
             let text = |k: &str| fields.get(k).filter(|v| !v.is_empty()).cloned();
-            if fields.get("user_id").map(String::as_str) != Some(user_id.to_string().as_str()) {
+            if fields.get("user_id").map(String::as_str) != Some(owner.as_str()) {
                 continue;
             }
             out.push(FamilyEntry {

@@ -98,3 +98,38 @@ pub async fn for_user(db: &DatabaseConnection, user_id: Uuid) -> Result<Vec<Mode
         .all(db)
         .await
 }
+
+/// What the audit log is filtered by; `None` means any.
+#[derive(Debug, Default, Clone)]
+pub struct Filter {
+    /// Matches the username recorded with the event (also for sign-in
+    /// attempts at names that do not exist).
+    pub username: Option<String>,
+    pub event: Option<String>,
+}
+
+/// One page of the log, newest first, and how many records match in all.
+pub async fn page(
+    db: &DatabaseConnection,
+    filter: &Filter,
+    limit: u64,
+    offset: u64,
+) -> Result<(Vec<Model>, u64), DbErr> {
+    use sea_orm::{PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
+    let mut query = Entity::find();
+    if let Some(username) = &filter.username {
+        query = query.filter(Column::Username.eq(username.as_str()));
+    }
+    if let Some(event) = &filter.event {
+        query = query.filter(Column::Event.eq(event.as_str()));
+    }
+    let total = query.clone().count(db).await?;
+    let items = query
+        .order_by_desc(Column::CreatedAt)
+        .order_by_desc(Column::Id)
+        .limit(limit)
+        .offset(offset)
+        .all(db)
+        .await?;
+    Ok((items, total))
+}

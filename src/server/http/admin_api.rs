@@ -24,8 +24,8 @@ use crate::{
     },
 };
 
-#[derive(Debug, Serialize)]
-struct UserJson {
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct UserJson {
     id: Uuid,
     username: String,
     display_name: String,
@@ -80,6 +80,12 @@ fn respond<T: IntoResponse>(result: ServerResult<T>) -> Response {
     }
 }
 
+#[utoipa::path(get, path = "/api/admin/users", tag = "admin", security(("bearer" = []), ("session" = [])),
+    responses(
+        (status = 200, description = "Every user", body = crate::server::http::openapi::UserList),
+        (status = 401, description = "Not authenticated", body = crate::server::http::openapi::Detail),
+        (status = 403, description = "Not an admin, or a cross-site request with a cookie", body = crate::server::http::openapi::Detail),
+    ))]
 pub async fn list_users(
     State(state): State<AppState>,
     user: Option<Extension<CurrentUser>>,
@@ -96,7 +102,7 @@ pub async fn list_users(
     )
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct CreateUser {
     username: String,
     display_name: String,
@@ -104,9 +110,20 @@ pub struct CreateUser {
     password: String,
 }
 
+#[utoipa::path(post, path = "/api/admin/users", tag = "admin", security(("bearer" = []), ("session" = [])),
+    request_body = CreateUser,
+    responses(
+        (status = 201, description = "The new user", body = UserJson),
+        (status = 400, description = "Malformed JSON", body = crate::server::http::openapi::Detail),
+        (status = 401, description = "Not authenticated", body = crate::server::http::openapi::Detail),
+        (status = 403, description = "Not an admin, or a cross-site request with a cookie", body = crate::server::http::openapi::Detail),
+        (status = 409, description = "The username is taken", body = crate::server::http::openapi::Detail),
+        (status = 422, description = "A bad username, display name, role or password", body = crate::server::http::openapi::Detail),
+    ))]
 pub async fn create_user(
     State(state): State<AppState>,
     user: Option<Extension<CurrentUser>>,
+    client: ClientInfo,
     body: Result<ApiJson<CreateUser>, Response>,
 ) -> Response {
     let (admin, body) = match admin_with_body(user, body) {
@@ -120,13 +137,13 @@ pub async fn create_user(
         password: body.password,
     };
     respond(
-        admin::create_user(&state.db, &state.auth, &admin, new)
+        admin::create_user(&state.db, &state.auth, &admin, new, &client)
             .await
             .map(|u| (StatusCode::CREATED, Json(UserJson::from(&u)))),
     )
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PatchUser {
     role: Option<Role>,
@@ -134,6 +151,18 @@ pub struct PatchUser {
     password: Option<String>,
 }
 
+#[utoipa::path(patch, path = "/api/admin/users/{id}", tag = "admin", security(("bearer" = []), ("session" = [])),
+    params(("id" = String, Path, description = "The user id (a UUID)")),
+    request_body = PatchUser,
+    responses(
+        (status = 200, description = "The changed user; disabling or a new password ends all their sessions", body = UserJson),
+        (status = 400, description = "Malformed JSON", body = crate::server::http::openapi::Detail),
+        (status = 401, description = "Not authenticated", body = crate::server::http::openapi::Detail),
+        (status = 403, description = "Not an admin, or a cross-site request with a cookie", body = crate::server::http::openapi::Detail),
+        (status = 404, description = "No such user", body = crate::server::http::openapi::Detail),
+        (status = 409, description = "The last admin cannot be demoted or disabled", body = crate::server::http::openapi::Detail),
+        (status = 422, description = "A bad id, role or password, or an unknown field", body = crate::server::http::openapi::Detail),
+    ))]
 pub async fn patch_user(
     State(state): State<AppState>,
     user: Option<Extension<CurrentUser>>,
@@ -165,8 +194,8 @@ pub struct SessionsQuery {
     user: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
-struct SessionJson {
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct SessionJson {
     id: String,
     user_id: Uuid,
     username: String,
@@ -192,6 +221,14 @@ fn session_json(user: &users::Model, s: SessionInfo) -> SessionJson {
     }
 }
 
+#[utoipa::path(get, path = "/api/admin/sessions", tag = "admin", security(("bearer" = []), ("session" = [])),
+    params(("user" = Option<String>, Query, description = "Only this user's sessions (a username)")),
+    responses(
+        (status = 200, description = "Every live browser session and API token family", body = crate::server::http::openapi::SessionList),
+        (status = 401, description = "Not authenticated", body = crate::server::http::openapi::Detail),
+        (status = 403, description = "Not an admin, or a cross-site request with a cookie", body = crate::server::http::openapi::Detail),
+        (status = 404, description = "No such user", body = crate::server::http::openapi::Detail),
+    ))]
 pub async fn list_sessions(
     State(state): State<AppState>,
     user: Option<Extension<CurrentUser>>,
@@ -220,6 +257,14 @@ pub async fn list_sessions(
     )
 }
 
+#[utoipa::path(delete, path = "/api/admin/sessions/{id}", tag = "admin", security(("bearer" = []), ("session" = [])),
+    params(("id" = String, Path, description = "A session id as listed (`browser:...` or `api:...`)")),
+    responses(
+        (status = 204, description = "Revoked: its next request fails"),
+        (status = 401, description = "Not authenticated", body = crate::server::http::openapi::Detail),
+        (status = 403, description = "Not an admin, or a cross-site request with a cookie", body = crate::server::http::openapi::Detail),
+        (status = 404, description = "No such live session", body = crate::server::http::openapi::Detail),
+    ))]
 pub async fn revoke_session(
     State(state): State<AppState>,
     user: Option<Extension<CurrentUser>>,
@@ -236,6 +281,15 @@ pub async fn revoke_session(
     )
 }
 
+#[utoipa::path(delete, path = "/api/admin/users/{id}/sessions", tag = "admin", security(("bearer" = []), ("session" = [])),
+    params(("id" = String, Path, description = "The user id (a UUID)")),
+    responses(
+        (status = 204, description = "Every session and API family of the user revoked"),
+        (status = 401, description = "Not authenticated", body = crate::server::http::openapi::Detail),
+        (status = 403, description = "Not an admin, or a cross-site request with a cookie", body = crate::server::http::openapi::Detail),
+        (status = 404, description = "No such user", body = crate::server::http::openapi::Detail),
+        (status = 422, description = "The id is not a UUID", body = crate::server::http::openapi::Detail),
+    ))]
 pub async fn revoke_user_sessions(
     State(state): State<AppState>,
     user: Option<Extension<CurrentUser>>,
@@ -248,6 +302,53 @@ pub async fn revoke_user_sessions(
             let id = parse_id(&id)?;
             admin::revoke_user_sessions(&state.db, &state.auth, &admin, id, &client).await?;
             Ok(StatusCode::NO_CONTENT)
+        }
+        .await,
+    )
+}
+
+#[derive(Debug, Deserialize)]
+pub struct AuditQuery {
+    user: Option<String>,
+    event: Option<String>,
+    limit: Option<u64>,
+    offset: Option<u64>,
+}
+
+#[utoipa::path(get, path = "/api/admin/audit", tag = "admin", security(("bearer" = []), ("session" = [])),
+    params(
+        ("user" = Option<String>, Query, description = "Only events recorded for this username"),
+        ("event" = Option<String>, Query, description = "Only this event, e.g. `sign_in.failed`"),
+        ("limit" = Option<u64>, Query, description = "1 to 200, default 50"),
+        ("offset" = Option<u64>, Query, description = "0 or more, default 0"),
+    ),
+    responses(
+        (status = 200, description = "One page of the audit log, newest first", body = crate::model::admin::AuditPage),
+        (status = 401, description = "Not authenticated", body = crate::server::http::openapi::Detail),
+        (status = 403, description = "Not an admin, or a cross-site request with a cookie", body = crate::server::http::openapi::Detail),
+        (status = 422, description = "An unknown event or a bad limit or offset", body = crate::server::http::openapi::Detail),
+    ))]
+/// `GET /api/admin/audit`: the audit log, newest first, filtered by
+/// `user` (a username) and `event`, paginated by `limit` and `offset`.
+pub async fn audit(
+    State(state): State<AppState>,
+    user: Option<Extension<CurrentUser>>,
+    query: Result<Query<AuditQuery>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    respond(
+        async {
+            let admin = admin(user)?;
+            let Query(query) = query.map_err(|e| ServerError::Validation(e.body_text()))?;
+            let page = admin::audit_page(
+                &state.db,
+                &admin,
+                query.user.as_deref(),
+                query.event.as_deref(),
+                query.limit.unwrap_or(50),
+                query.offset.unwrap_or(0),
+            )
+            .await?;
+            Ok(Json(page))
         }
         .await,
     )

@@ -74,13 +74,13 @@ fn invalid_credentials() -> Response {
     detail_response(StatusCode::UNAUTHORIZED, "Invalid credentials")
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct LoginRequest {
     pub username: String,
     pub password: String,
 }
 
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct TokenResponse {
     pub access_token: String,
     pub refresh_token: String,
@@ -88,6 +88,15 @@ pub struct TokenResponse {
     pub expires_in: u64,
 }
 
+#[utoipa::path(post, path = "/api/login", tag = "auth", request_body = LoginRequest,
+    responses(
+        (status = 200, description = "A new token family", body = TokenResponse),
+        (status = 400, description = "Malformed JSON", body = crate::server::http::openapi::Detail),
+        (status = 401, description = "Invalid credentials", body = crate::server::http::openapi::Detail),
+        (status = 422, description = "Wrong shape or types", body = crate::server::http::openapi::Detail),
+        (status = 429, description = "Too many failed sign-ins; see Retry-After", body = crate::server::http::openapi::Detail),
+        (status = 503, description = "Redis is unreachable", body = crate::server::http::openapi::Detail),
+    ))]
 /// `POST /api/login`: a new token family for a script or app.
 pub async fn login(
     State(state): State<AppState>,
@@ -140,11 +149,19 @@ pub async fn login(
     }))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct RefreshRequest {
     pub refresh_token: String,
 }
 
+#[utoipa::path(post, path = "/api/refresh", tag = "auth", request_body = RefreshRequest,
+    responses(
+        (status = 200, description = "The rotated pair; the presented token is dead", body = TokenResponse),
+        (status = 400, description = "Malformed JSON", body = crate::server::http::openapi::Detail),
+        (status = 401, description = "Unknown, expired, revoked or reused (the family is revoked)", body = crate::server::http::openapi::Detail),
+        (status = 422, description = "Wrong shape or types", body = crate::server::http::openapi::Detail),
+        (status = 503, description = "Redis is unreachable", body = crate::server::http::openapi::Detail),
+    ))]
 /// `POST /api/refresh`: rotates the refresh token. A token that was already
 /// used ends its whole family.
 pub async fn refresh(
@@ -185,6 +202,12 @@ pub async fn refresh(
     }
 }
 
+#[utoipa::path(post, path = "/api/logout", tag = "auth", security(("bearer" = []), ("session" = [])),
+    responses(
+        (status = 204, description = "The token family (or the browser session) is revoked"),
+        (status = 401, description = "Not authenticated", body = crate::server::http::openapi::Detail),
+        (status = 403, description = "Cross-site request with a cookie", body = crate::server::http::openapi::Detail),
+    ))]
 /// `POST /api/logout`: ends the caller's token family (or, for a browser
 /// session, the session).
 pub async fn logout(
@@ -206,6 +229,11 @@ pub async fn logout(
     }
 }
 
+#[utoipa::path(get, path = "/api/me", tag = "auth", security(("bearer" = []), ("session" = [])),
+    responses(
+        (status = 200, description = "Who the token or session belongs to", body = crate::model::UserView),
+        (status = 401, description = "Not authenticated", body = crate::server::http::openapi::Detail),
+    ))]
 /// `GET /api/me`: who the token (or session) belongs to.
 pub async fn me(user: Option<Extension<CurrentUser>>) -> Response {
     match user {

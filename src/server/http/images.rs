@@ -30,6 +30,17 @@ enum Variant {
     Rendition(Rendition),
 }
 
+#[utoipa::path(get, path = "/api/photos/{id}/image", tag = "photos", security(("bearer" = []), ("session" = [])),
+    params(("id" = String, Path, description = "The photo id (a UUID)")),
+    responses(
+        (status = 200, description = "The original file, as stored (Range requests supported); ETag, Last-Modified, Cache-Control: private", content_type = "image/*"),
+        (status = 206, description = "The requested range"),
+        (status = 416, description = "The range is not satisfiable"),
+        (status = 304, description = "Not modified (If-None-Match / If-Modified-Since)"),
+        (status = 401, description = "Not authenticated", body = crate::server::http::openapi::Detail),
+        (status = 404, description = "No such photo, or its file is missing", body = crate::server::http::openapi::Detail),
+        (status = 422, description = "The id is not a UUID", body = crate::server::http::openapi::Detail),
+    ))]
 pub async fn original(
     state: State<AppState>,
     user: Option<Extension<CurrentUser>>,
@@ -39,6 +50,15 @@ pub async fn original(
     serve(state, user, id, req, Variant::Original).await
 }
 
+#[utoipa::path(get, path = "/api/photos/{id}/display", tag = "photos", security(("bearer" = []), ("session" = [])),
+    params(("id" = String, Path, description = "The photo id (a UUID)")),
+    responses(
+        (status = 200, description = "The display size (about 1600 px, JPEG); ETag, Last-Modified, Cache-Control: private", content_type = "image/*"),
+        (status = 304, description = "Not modified (If-None-Match / If-Modified-Since)"),
+        (status = 401, description = "Not authenticated", body = crate::server::http::openapi::Detail),
+        (status = 404, description = "No such photo, or its file is missing", body = crate::server::http::openapi::Detail),
+        (status = 422, description = "The id is not a UUID", body = crate::server::http::openapi::Detail),
+    ))]
 pub async fn display(
     state: State<AppState>,
     user: Option<Extension<CurrentUser>>,
@@ -48,6 +68,15 @@ pub async fn display(
     serve(state, user, id, req, Variant::Rendition(Rendition::Display)).await
 }
 
+#[utoipa::path(get, path = "/api/photos/{id}/thumbnail", tag = "photos", security(("bearer" = []), ("session" = [])),
+    params(("id" = String, Path, description = "The photo id (a UUID)")),
+    responses(
+        (status = 200, description = "The thumbnail (about 400 px, JPEG); ETag, Last-Modified, Cache-Control: private", content_type = "image/*"),
+        (status = 304, description = "Not modified (If-None-Match / If-Modified-Since)"),
+        (status = 401, description = "Not authenticated", body = crate::server::http::openapi::Detail),
+        (status = 404, description = "No such photo, or its file is missing", body = crate::server::http::openapi::Detail),
+        (status = 422, description = "The id is not a UUID", body = crate::server::http::openapi::Detail),
+    ))]
 pub async fn thumbnail(
     state: State<AppState>,
     user: Option<Extension<CurrentUser>>,
@@ -71,51 +100,115 @@ async fn serve(
     req: Request,
     variant: Variant,
 ) -> Response {
-    match locate(&state, user, &id, variant).await {
-        Ok((photo, path, content_type)) => send(req, &photo, path, content_type, variant).await,
-        Err(err) => err.into_response(),
+    let photo = match locate(&state, user, &id).await {
+        Ok(photo) => photo,
+        Err(err) => return err.into_response(),
+    };
+    let tag = etag(&photo, variant);
+    if matches_etag(req.headers(), &tag) {
+        return not_modified(&tag);
+    }
+    let library = &state.scanner.library;
+    let Ok(key) = ObjectKey::parse(&photo.object_key) else {
+        return ServerError::NotFound.into_response();
+    };
+    match variant {
+        Variant::Original => match library.resolve(&key) {
+            Ok(path) => send_original(req, &photo, path, &tag).await,
+            Err(_) => ServerError::NotFound.into_response(),
+        },
+        Variant::Rendition(kind) => {
+            let lib = library.clone();
+            let hash = photo.content_hash.clone();
+            let read =
+                tokio::task::spawn_blocking(move || lib.read_rendition(&key, &hash, kind)).await;
+            match read {
+                Ok(Ok((bytes, modified))) => send_rendition(req.headers(), bytes, modified, &tag),
+                Ok(Err(err)) => {
+                    tracing::warn!(%err, photo = %photo.id, "rendition unavailable");
+                    ServerError::NotFound.into_response()
+                }
+                Err(err) => {
+                    ServerError::Internal(anyhow::anyhow!("rendition task: {err}")).into_response()
+                }
+            }
+        }
     }
 }
 
-/// Finds the file to send: checks who asks, the id, the row, the file.
+/// Checks who asks and finds the photo's row.
 async fn locate(
     state: &AppState,
     user: Option<Extension<CurrentUser>>,
     id: &str,
-    variant: Variant,
-) -> ServerResult<(photo_rows::Model, std::path::PathBuf, String)> {
+) -> ServerResult<photo_rows::Model> {
     if user.is_none() {
         return Err(ServerError::Unauthorized);
     }
     let id = parse_photo_id(id)?;
-    let photo = photos::find(&state.db, id)
+    photos::find(&state.db, id)
         .await?
-        .ok_or(ServerError::NotFound)?;
-    let library = &state.scanner.library;
-    match variant {
-        Variant::Original => {
-            let key = ObjectKey::parse(&photo.object_key).map_err(|_| ServerError::NotFound)?;
-            let path = library.resolve(&key).map_err(|_| ServerError::NotFound)?;
-            let media = photo.media_type.clone();
-            Ok((photo, path, media))
-        }
-        Variant::Rendition(kind) => {
-            let path = library
-                .rendition_path(&photo.content_hash, kind)
-                .ok_or(ServerError::NotFound)?;
-            if tokio::fs::metadata(&path).await.is_err() {
-                // Renditions are a cache: remake them from the original.
-                let key = ObjectKey::parse(&photo.object_key).map_err(|_| ServerError::NotFound)?;
-                let lib = library.clone();
-                let hash = photo.content_hash.clone();
-                tokio::task::spawn_blocking(move || lib.rerender(&key, &hash))
-                    .await
-                    .map_err(|e| ServerError::Internal(anyhow::anyhow!("rendition: {e}")))?
-                    .map_err(|_| ServerError::NotFound)?;
-            }
-            Ok((photo, path, Rendition::MEDIA_TYPE.to_owned()))
-        }
+        .ok_or(ServerError::NotFound)
+}
+
+const CACHE: &str = "private, max-age=3600";
+
+fn not_modified(tag: &str) -> Response {
+    let mut res = StatusCode::NOT_MODIFIED.into_response();
+    if let Ok(v) = HeaderValue::from_str(tag) {
+        res.headers_mut().insert(header::ETAG, v);
     }
+    res.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static(CACHE));
+    res
+}
+
+/// A rendition, read whole: `If-Modified-Since` is honoured here (the ETag
+/// was checked before reading); no `Range` (they are small).
+fn send_rendition(
+    headers: &HeaderMap,
+    bytes: Vec<u8>,
+    modified: std::time::SystemTime,
+    tag: &str,
+) -> Response {
+    let last_modified = httpdate::fmt_http_date(modified);
+    let unchanged = headers.get(header::IF_NONE_MATCH).is_none()
+        && headers
+            .get(header::IF_MODIFIED_SINCE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| httpdate::parse_http_date(v).ok())
+            .is_some_and(|since| {
+                // HTTP dates have whole seconds.
+                let secs = |t: std::time::SystemTime| {
+                    t.duration_since(std::time::UNIX_EPOCH)
+                        .map_or(0, |d| d.as_secs())
+                };
+                secs(modified) <= secs(since)
+            });
+    let mut res = if unchanged {
+        not_modified(tag)
+    } else {
+        Response::new(Body::from(bytes))
+    };
+    let h = res.headers_mut();
+    if let Ok(v) = HeaderValue::from_str(&last_modified) {
+        h.insert(header::LAST_MODIFIED, v);
+    }
+    if !unchanged {
+        if let Ok(v) = HeaderValue::from_str(tag) {
+            h.insert(header::ETAG, v);
+        }
+        h.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static(Rendition::MEDIA_TYPE),
+        );
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static(CACHE));
+        h.insert(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        );
+    }
+    res
 }
 
 fn etag(photo: &photo_rows::Model, variant: Variant) -> String {
@@ -140,30 +233,15 @@ fn matches_etag(headers: &HeaderMap, tag: &str) -> bool {
         .any(|candidate| candidate == "*" || candidate.trim_start_matches("W/") == tag)
 }
 
-async fn send(
+/// An original, through ServeFile: `Range`, `If-Modified-Since` and
+/// `Last-Modified` (the ETag was checked before).
+async fn send_original(
     req: Request,
     photo: &photo_rows::Model,
     path: std::path::PathBuf,
-    content_type: String,
-    variant: Variant,
+    tag: &str,
 ) -> Response {
-    let tag = etag(photo, variant);
-    let cache = HeaderValue::from_static("private, max-age=3600");
-    if matches_etag(req.headers(), &tag) {
-        let mut res = StatusCode::NOT_MODIFIED.into_response();
-        if let Ok(v) = HeaderValue::from_str(&tag) {
-            res.headers_mut().insert(header::ETAG, v);
-        }
-        res.headers_mut().insert(header::CACHE_CONTROL, cache);
-        return res;
-    }
-    // ServeFile answers Range, If-Modified-Since and Last-Modified; an ETag
-    // check already happened above, so it must not see If-None-Match... it
-    // ignores it anyway. Ranges are for originals only.
-    let (mut parts, _) = req.into_parts();
-    if variant != Variant::Original {
-        parts.headers.remove(header::RANGE);
-    }
+    let (parts, _) = req.into_parts();
     let inner = Request::from_parts(parts, Body::empty());
     let mut res = match ServeFile::new(&path).oneshot(inner).await {
         Ok(res) => res.map(Body::new),
@@ -173,18 +251,18 @@ async fn send(
         return ServerError::NotFound.into_response();
     }
     let headers = res.headers_mut();
-    if let Ok(v) = HeaderValue::from_str(&tag) {
+    if let Ok(v) = HeaderValue::from_str(tag) {
         headers.insert(header::ETAG, v);
     }
-    if let Ok(v) = HeaderValue::from_str(&content_type) {
+    if let Ok(v) = HeaderValue::from_str(&photo.media_type) {
         headers.insert(header::CONTENT_TYPE, v);
     }
-    headers.insert(header::CACHE_CONTROL, cache);
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(CACHE));
     headers.insert(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
     );
-    if variant == Variant::Original {
+    {
         let name = photo
             .object_key
             .rsplit('/')

@@ -176,6 +176,7 @@ async fn render_login(
         move || {
             provide_context(ctx_state.clone());
             provide_context(flash.clone());
+            super::headers::page_csp();
         },
         move || shell(options.clone()),
     );

@@ -7,5 +7,6 @@ pub mod headers;
 pub mod health;
 pub mod images;
 pub mod login;
+pub mod openapi;
 pub mod pages;
 pub mod photos_api;

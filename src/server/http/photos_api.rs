@@ -112,6 +112,18 @@ pub fn parse_list_query(raw: Option<&str>) -> ServerResult<ListQuery> {
     })
 }
 
+#[utoipa::path(get, path = "/api/photos", tag = "photos", security(("bearer" = []), ("session" = [])),
+    params(
+        ("limit" = Option<u64>, Query, description = "1 to 500, default 100"),
+        ("offset" = Option<u64>, Query, description = "0 or more, default 0"),
+        ("q" = Option<String>, Query, description = "Words to find in descriptions and tags (at most 200 characters)"),
+        ("tag" = Option<Vec<String>>, Query, description = "Only photos with this tag (repeatable: all of them)"),
+    ),
+    responses(
+        (status = 200, description = "One page of photos, newest first", body = crate::server::http::openapi::PhotoList),
+        (status = 401, description = "Not authenticated", body = crate::server::http::openapi::Detail),
+        (status = 422, description = "A bad limit, offset, q or tag", body = crate::server::http::openapi::Detail),
+    ))]
 /// `GET /api/photos`
 pub async fn list(
     State(state): State<AppState>,
@@ -136,6 +148,14 @@ pub async fn list(
     )
 }
 
+#[utoipa::path(get, path = "/api/photos/{id}", tag = "photos", security(("bearer" = []), ("session" = [])),
+    params(("id" = String, Path, description = "The photo id (a UUID)")),
+    responses(
+        (status = 200, description = "The photo", body = crate::model::photos::PhotoView),
+        (status = 401, description = "Not authenticated", body = crate::server::http::openapi::Detail),
+        (status = 404, description = "No such photo", body = crate::server::http::openapi::Detail),
+        (status = 422, description = "The id is not a UUID", body = crate::server::http::openapi::Detail),
+    ))]
 /// `GET /api/photos/{id}`
 pub async fn get_one(
     State(state): State<AppState>,
@@ -145,30 +165,55 @@ pub async fn get_one(
     respond(
         async {
             signed_in(user)?;
-            let id = parse_photo_id(&id)?;
-            let photo = photos::find(&state.db, id)
-                .await?
-                .ok_or(ServerError::NotFound)?;
-            let mut views = photos::views(&state.db, std::slice::from_ref(&photo)).await?;
-            Ok(Json::<PhotoView>(views.remove(0)))
+            one_photo(&state, &id).await
         }
         .await,
     )
 }
 
-#[derive(Debug, Deserialize)]
+async fn one_photo(state: &AppState, id: &str) -> ServerResult<Json<PhotoView>> {
+    let id = parse_photo_id(id)?;
+    let photo = photos::find(&state.db, id)
+        .await?
+        .ok_or(ServerError::NotFound)?;
+    let mut views = photos::views(&state.db, std::slice::from_ref(&photo)).await?;
+    Ok(Json(views.remove(0)))
+}
+
+/// `GET /bench/photos/{id}`: `GET /api/photos/{id}` without asking who is
+/// asking (no session, no token, no Redis), so the benchmark can tell what
+/// the check costs. Only in builds with the `bench` feature, never in a
+/// release anyone runs.
+#[cfg(feature = "bench")]
+pub async fn get_one_unchecked(State(state): State<AppState>, Path(id): Path<String>) -> Response {
+    respond(one_photo(&state, &id).await)
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MetadataPatch {
     pub description: Option<String>,
     pub tags: Option<Vec<String>>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct PatchBody {
     pub metadata: MetadataPatch,
     pub last_modified: String,
 }
 
+#[utoipa::path(patch, path = "/api/photos/{id}/metadata", tag = "photos", security(("bearer" = []), ("session" = [])),
+    params(("id" = String, Path, description = "The photo id (a UUID)")),
+    request_body = PatchBody,
+    responses(
+        (status = 200, description = "The edited photo with its new last_modified", body = crate::model::photos::PhotoView),
+        (status = 400, description = "Malformed JSON", body = crate::server::http::openapi::Detail),
+        (status = 401, description = "Not authenticated", body = crate::server::http::openapi::Detail),
+        (status = 404, description = "No such photo", body = crate::server::http::openapi::Detail),
+        (status = 409, description = "Photo has been modified since last retrieval; nothing applied", body = crate::server::http::openapi::Detail),
+        (status = 413, description = "The body is too large", body = crate::server::http::openapi::Detail),
+        (status = 422, description = "Wrong types, a bad id, description or tag", body = crate::server::http::openapi::Detail),
+    ))]
 /// `PATCH /api/photos/{id}/metadata`: applied only when `last_modified` is
 /// still the photo's version, else 409 and nothing changes. A field left out
 /// keeps its value.
@@ -222,6 +267,11 @@ pub async fn patch_metadata(
     )
 }
 
+#[utoipa::path(get, path = "/api/tags", tag = "photos", security(("bearer" = []), ("session" = [])),
+    responses(
+        (status = 200, description = "Every tag with its number of photos", body = crate::server::http::openapi::TagList),
+        (status = 401, description = "Not authenticated", body = crate::server::http::openapi::Detail),
+    ))]
 /// `GET /api/tags`: every tag with its number of photos.
 pub async fn tags(State(state): State<AppState>, user: Option<Extension<CurrentUser>>) -> Response {
     respond(
@@ -234,6 +284,13 @@ pub async fn tags(State(state): State<AppState>, user: Option<Extension<CurrentU
     )
 }
 
+#[utoipa::path(post, path = "/api/rescan", tag = "photos", security(("bearer" = []), ("session" = [])),
+    responses(
+        (status = 200, description = "The rescan's report", body = crate::server::rescan::Report),
+        (status = 401, description = "Not authenticated", body = crate::server::http::openapi::Detail),
+        (status = 403, description = "Not an admin", body = crate::server::http::openapi::Detail),
+        (status = 409, description = "A rescan is already running (on some instance)", body = crate::server::http::openapi::Detail),
+    ))]
 /// `POST /api/rescan` (admins): runs a rescan to the end and answers its
 /// report; 409 while another one runs (on any instance).
 pub async fn rescan(
@@ -250,6 +307,16 @@ pub async fn rescan(
     )
 }
 
+#[utoipa::path(post, path = "/api/uploads", tag = "photos", security(("bearer" = []), ("session" = [])),
+    request_body(content = crate::server::http::openapi::UploadForm, content_type = "multipart/form-data"),
+    responses(
+        (status = 201, description = "At least one file imported", body = crate::server::http::openapi::UploadAnswer),
+        (status = 200, description = "Nothing new (duplicates)", body = crate::server::http::openapi::UploadAnswer),
+        (status = 400, description = "No file, an empty file or an unreadable upload", body = crate::server::http::openapi::Detail),
+        (status = 401, description = "Not authenticated", body = crate::server::http::openapi::Detail),
+        (status = 413, description = "A file is larger than MAX_UPLOAD_MB", body = crate::server::http::openapi::Detail),
+        (status = 415, description = "Not a JPEG, PNG, WebP or GIF (by content)", body = crate::server::http::openapi::Detail),
+    ))]
 /// `POST /api/uploads` (multipart, one or more `file` parts): each file is
 /// written under `uploads/YYYY/MM/` and imported like a rescan would. The
 /// answer lists each file's outcome; a single refused file answers with its

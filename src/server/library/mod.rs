@@ -297,6 +297,34 @@ impl Library {
         out
     }
 
+    /// A rendition's bytes and modification time, remade from the original
+    /// first when it is missing (renditions are a cache). Blocking: one
+    /// open, stat and read, for files of tens to hundreds of KB.
+    pub fn read_rendition(
+        &self,
+        key: &ObjectKey,
+        hash: &str,
+        kind: Rendition,
+    ) -> io::Result<(Vec<u8>, std::time::SystemTime)> {
+        use std::io::Read;
+        let path = self
+            .rendition_path(hash, kind)
+            .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "bad content hash"))?;
+        let file = match fs::File::open(&path) {
+            Ok(file) => file,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                self.rerender(key, hash)
+                    .map_err(|e| io::Error::other(format!("rendition: {e:?}")))?;
+                fs::File::open(&path)?
+            }
+            Err(e) => return Err(e),
+        };
+        let meta = file.metadata()?;
+        let mut bytes = Vec::with_capacity(meta.len() as usize);
+        (&file).read_to_end(&mut bytes)?;
+        Ok((bytes, meta.modified()?))
+    }
+
     /// Reads a whole original (they are photos: a few MB).
     pub fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
         fs::read(path)
