@@ -21,7 +21,7 @@ BINARYEN_BIN := $(CURDIR)/target/tools/binaryen/node_modules/.bin
 # $(call stage,Title) prints a stage header.
 stage = @printf '\n==> %s\n' '$(1)'
 
-.PHONY: help run build build-release test lint fmt fmt-check clippy clippy-wasm \
+.PHONY: help run build build-release build-bench test lint fmt fmt-check clippy clippy-wasm \
         unit unit-sqlite unit-postgres compose-check e2e bench clean \
         tools tools-rust tools-e2e tools-release redis dotenv
 
@@ -70,6 +70,12 @@ build-release: tools-release ## Release build: target/release/tagline and target
 	$(call stage,cargo leptos build --release)
 	@echo "wasm-opt: $$(PATH='$(BINARYEN_BIN)':$$PATH command -v wasm-opt)"
 	PATH='$(BINARYEN_BIN)':"$$PATH" $(CARGO) leptos build --release
+
+# The release build with the benchmark's unauthenticated twin route
+# (feature `bench`); only `make bench` uses it.
+build-bench: tools-release
+	$(call stage,cargo leptos build --release --bin-features ssr,bench)
+	PATH='$(BINARYEN_BIN)':"$$PATH" $(CARGO) leptos build --release --bin-features ssr,bench
 
 # --- checks ---------------------------------------------------------------------
 

@@ -4,9 +4,14 @@
 # Runs the release build against a SQLite database seeded with
 # $BENCH_PHOTOS synthetic photos (default 100,000) and the local Redis, and
 # drives it with wrk at $BENCH_CONNECTIONS connections (default 32) as a
-# signed-in browser (session cookie). Then times rescans on a second, fresh
-# instance: 1,000 new camera-sized JPEGs, and an unchanged library of 10,000.
-# Prints a table and writes it to bench/results/latest.md.
+# signed-in browser (session cookie). On the same instance: API token
+# rotations (each client its own family, then many clients racing on one
+# token), bearer-checked against unchecked photo reads (the `bench` build's
+# twin route), sign-ins, the gallery under a storm of 200 sign-ins, and the
+# admin's sessions page over 10,000 live sessions. Then times rescans on a
+# second, fresh instance: 1,000 new camera-sized JPEGs, and an unchanged
+# library of 10,000. Prints the tables and writes them to
+# bench/results/latest.md.
 #
 #   BENCH_DURATION=10s     how long each HTTP scenario runs (after a warm-up)
 #   BENCH_CONNECTIONS=32   wrk connections (2 wrk threads)
@@ -29,9 +34,9 @@ die() { printf 'bench: error: %s\n' "$*" >&2; exit 1; }
 
 # --- tools --------------------------------------------------------------------
 if [[ ${BENCH_SKIP_BUILD:-0} != 1 ]]; then
-  make -s build-release >&2
+  make -s build-bench >&2
 fi
-[[ -x $BIN && -d $ROOT/target/site/pkg ]] || die "no release build (make build-release)"
+[[ -x $BIN && -d $ROOT/target/site/pkg ]] || die "no release build (make build-bench)"
 if ! command -v wrk >/dev/null; then
   if [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null; then
     say "installing wrk (Debian)"
@@ -107,15 +112,13 @@ to_ms() { # wrk latency such as 812.00us, 1.23ms, 2.01s
 }
 
 ROWS=()
-# scenario NAME TARGET PATHS_FILE|PATH: wrk at $CONNS connections; adds a row.
-scenario() {
-  local name="$1" target="$2" what="$3" out args=()
-  if [[ -f $what ]]; then
-    args=(-s "$ROOT/bench/paths.lua"); export BENCH_PATHS="$what"; what="/"
-  fi
-  wrk -t2 -c"$CONNS" -d2s -H "Cookie: $COOKIE" "${args[@]}" "http://127.0.0.1:$PORT$what" >/dev/null
-  out="$(wrk -t2 -c"$CONNS" -d"$DURATION" --latency -H "Cookie: $COOKIE" "${args[@]}" \
-    "http://127.0.0.1:$PORT$what")"
+# measure NAME TARGET WARMUP WRK_ARGS...: runs wrk (after a 2 s warm-up
+# when WARMUP is 1) and adds a table row: req/s, p50, p99, errors.
+measure() {
+  local name="$1" target="$2" warmup="$3" out
+  shift 3
+  if [[ $warmup == 1 ]]; then wrk -d2s "$@" >/dev/null; fi
+  out="$(wrk -d"$DURATION" --latency "$@")"
   local rps p50 p99 total non2xx sockerr
   rps="$(awk '/^Requests\/sec/ { printf "%.0f", $2 }' <<<"$out")"
   p50="$(to_ms "$(awk '$1 == "50%" { print $2 }' <<<"$out")")"
@@ -125,7 +128,19 @@ scenario() {
   sockerr="$(awk '/Socket errors/ { gsub(/,/, ""); print $4 + $6 + $8 + $10 }' <<<"$out")"
   local errors=$(( ${non2xx:-0} + ${sockerr:-0} ))
   ROWS+=("| $name | $rps | $p50 | $p99 | $errors of $total | $target |")
+  LAST_RPS="$rps" LAST_P99="$p99" LAST_ERRORS="$errors"
   say "$name: $rps req/s, p50 $p50 ms, p99 $p99 ms, $errors errors of $total"
+}
+
+# scenario NAME TARGET PATHS_FILE|PATH [HEADER]: wrk -t2 at $CONNS
+# connections as the signed-in browser (or with HEADER).
+scenario() {
+  local name="$1" target="$2" what="$3" header="${4:-Cookie: $COOKIE}" args=()
+  if [[ -f $what ]]; then
+    args=(-s "$ROOT/bench/paths.lua"); export BENCH_PATHS="$what"; what="/"
+  fi
+  measure "$name" "$target" 1 -t2 -c"$CONNS" -H "$header" "${args[@]}" \
+    "http://127.0.0.1:$PORT$what"
 }
 
 # --- HTTP: a library of $PHOTOS photos ---------------------------------------
@@ -153,6 +168,75 @@ scenario '`GET /api/photos?limit=50`' '≥ 2,400 req/s, 0 errors' '/api/photos?l
 scenario '`GET /api/photos/{id}` (random ids)' '≥ 5,300 req/s, 0 errors' "$WORK/photo-paths"
 scenario 'a thumbnail' '≥ 5,000 req/s' "/api/photos/$REAL_ID/thumbnail"
 HTTP_RSS="$(peak_rss_mb "$HTTP_PID")"
+
+# --- tokens, sign-ins, the admin's sessions page ---------------------------
+BASE="http://127.0.0.1:$PORT"
+api_login() {
+  curl -s -X POST -H 'Content-Type: application/json' \
+    -d '{"username":"admin","password":"bench-admin-password"}' "$BASE/api/login"
+}
+json_field() { python3 -c 'import json, sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1"; }
+AUTH_ROWS=()
+
+say "token rotations: $CONNS clients, each rotating its own family"
+: >"$WORK/tokens"
+for _ in $(seq 1 "$CONNS"); do api_login | json_field refresh_token >>"$WORK/tokens"; done
+export BENCH_TOKENS="$WORK/tokens"
+measure '`POST /api/refresh` rotations (own token per client)' '≥ 5,000/s, each exactly once' 0 \
+  -t"$CONNS" -c"$CONNS" -s "$ROOT/bench/refresh.lua" "$BASE/api/refresh"
+read -r rounds once ok other < <(python3 bench/contend.py "$BASE" admin bench-admin-password 50 "$CONNS")
+AUTH_ROWS+=("| $CONNS clients refreshing one token at once, $rounds rounds | exactly one 200 in $once of $rounds rounds ($ok accepted, $other refused) | exactly once |")
+say "contention: exactly one winner in $once of $rounds rounds"
+
+ACCESS="$(api_login | json_field access_token)"
+sed 's|^/api/photos/|/bench/photos/|' "$WORK/photo-paths" >"$WORK/twin-paths"
+scenario '`GET /api/photos/{id}`, bearer token' 'ratio ≥ 0.8' "$WORK/photo-paths" "Authorization: Bearer $ACCESS"
+bearer_rps="$LAST_RPS"
+scenario '`GET /bench/photos/{id}`, the same without the check' '' "$WORK/twin-paths" "X-Bench: twin"
+twin_rps="$LAST_RPS"
+ratio="$(awk -v a="$bearer_rps" -v b="$twin_rps" 'BEGIN { printf "%.2f", a / b }')"
+AUTH_ROWS+=("| bearer-checked vs unchecked \`GET /api/photos/{id}\` | ratio $ratio ($bearer_rps / $twin_rps req/s) | ≥ 0.8 |")
+
+export BENCH_USERNAME=admin BENCH_PASSWORD=bench-admin-password
+measure 'sign-ins `POST /api/login` (argon2id)' 'bounded by argon2' 0 \
+  -t2 -c"$CONNS" -s "$ROOT/bench/login.lua" "$BASE/api/login"
+IDLE_P99="$(awk -F'|' '/gallery `\/`/ { gsub(/ /, "", $5); print $5; exit }' <(printf '%s\n' "${ROWS[@]}"))"
+secs="${DURATION%s}"
+say "gallery while 200 sign-ins run at once"
+wrk -t2 -c200 -d"$(( secs + 4 ))s" -s "$ROOT/bench/login.lua" "$BASE/api/login" >"$WORK/signin-storm" &
+STORM=$!
+sleep 1
+scenario 'gallery `/` while 200 sign-ins run at once' '≤ 2× idle p99' /
+wait "$STORM" || true
+storm_rps="$(awk '/^Requests\/sec/ { printf "%.0f", $2 }' "$WORK/signin-storm")"
+STORM_RSS="$(peak_rss_mb "$HTTP_PID")"
+AUTH_ROWS+=("| gallery p99 under 200 concurrent sign-ins | $LAST_P99 ms vs $IDLE_P99 ms idle ($(awk -v a="$LAST_P99" -v b="$IDLE_P99" 'BEGIN { printf "%.1f", a / b }')×; sign-ins meanwhile $storm_rps/s) | ≤ 2× |")
+AUTH_ROWS+=("| server peak RSS after the sign-in storm | ${STORM_RSS} MB | ≤ 300 MB |")
+
+say "admin sessions page: 100 users x 100 sessions"
+ADMIN_ID="$(curl -s -H "Cookie: $COOKIE" "$BASE/api/me" | json_field id)"
+PREFIX="${PREFIXES[-1]}"
+HANDLE="$(redis-cli -u "$REDIS_URL" --no-auth-warning zrange "${PREFIX}user:${ADMIN_ID}:sessions" 0 0)"
+redis-cli -u "$REDIS_URL" --no-auth-warning get "${PREFIX}session:${HANDLE}" >"$WORK/session.json"
+: >"$WORK/user-ids"
+for i in $(seq -w 1 100); do
+  curl -s -X POST -H "Cookie: $COOKIE" -H 'Content-Type: application/json' \
+    -d "{\"username\":\"bench$i\",\"display_name\":\"Bench $i\",\"role\":\"member\",\"password\":\"bench-password-$i\"}" \
+    "$BASE/api/admin/users" | json_field id >>"$WORK/user-ids"
+done
+python3 bench/seed_sessions.py "$PREFIX" "$WORK/session.json" "$WORK/user-ids" 100 \
+  | redis-cli -u "$REDIS_URL" --no-auth-warning --pipe >/dev/null
+# time_to_first_byte PATH: median and worst of 20 requests, in ms (the
+# page is rendered whole before its first byte, so this is server time).
+ttfb() {
+  for _ in $(seq 1 20); do
+    curl -s -o /dev/null -H "Cookie: $COOKIE" -w '%{time_starttransfer}\n' "$BASE$1"
+  done | sort -n | awk '{ v[NR] = $1 * 1000 } END { printf "%.1f %.1f", v[int((NR + 1) / 2)], v[NR] }'
+}
+read -r med worst < <(ttfb /admin/sessions)
+AUTH_ROWS+=("| \`/admin/sessions\` with 10,000 live sessions of 100 users (first page) | median $med ms, worst $worst ms of 20 | ≤ 50 ms |")
+read -r med worst < <(ttfb /api/admin/sessions)
+AUTH_ROWS+=("| \`GET /api/admin/sessions\`, all 10,000 | median $med ms, worst $worst ms of 20 | |")
 stop_server
 
 # --- rescans ------------------------------------------------------------------
@@ -195,7 +279,11 @@ fi
   echo '| scenario | req/s | p50 ms | p99 ms | errors | target |'
   echo '|---|---:|---:|---:|---:|---|'
   printf '%s\n' "${ROWS[@]}"
-  echo "| server peak RSS during the HTTP run | ${HTTP_RSS} MB | | | | ≤ 150 MB |"
+  echo "| server peak RSS during the photo scenarios | ${HTTP_RSS} MB | | | | ≤ 150 MB |"
+  echo
+  echo '| tokens and sign-ins | result | target |'
+  echo '|---|---|---|'
+  printf '%s\n' "${AUTH_ROWS[@]}"
   if (( ${#RESCAN_ROWS[@]} )); then
     echo
     echo '| rescan | result | target |'
