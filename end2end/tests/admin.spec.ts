@@ -51,7 +51,8 @@ test.describe('admin dashboard', () => {
       const refused = await memberPage.request.get('/admin/sessions', { maxRedirects: 0 });
       expect(refused.status()).toBe(403);
 
-      await signInAsAdmin(page, { next: `/admin/sessions?user=${member}` });
+      await signInAsAdmin(page, { next: '/admin/sessions' });
+      await gotoHydrated(page, `/admin/sessions?user=${member}`);
       await expect(page.getByRole('heading', { level: 1, name: 'Sessions' })).toBeVisible();
       const counts = page.getByLabel('Who is signed in');
       await expect(counts).toContainText('Users signed in');
