@@ -231,7 +231,7 @@ python3 bench/seed_sessions.py "$PREFIX" "$WORK/session.json" "$WORK/user-ids" 1
 ttfb() {
   for _ in $(seq 1 20); do
     curl -s -o /dev/null -H "Cookie: $COOKIE" -w '%{time_starttransfer}\n' "$BASE$1"
-  done | sort -n | awk '{ v[NR] = $1 * 1000 } END { printf "%.1f %.1f", v[int((NR + 1) / 2)], v[NR] }'
+  done | sort -n | awk '{ v[NR] = $1 * 1000 } END { printf "%.1f %.1f\n", v[int((NR + 1) / 2)], v[NR] }'
 }
 read -r med worst < <(ttfb /admin/sessions)
 AUTH_ROWS+=("| \`/admin/sessions\` with 10,000 live sessions of 100 users (first page) | median $med ms, worst $worst ms of 20 | ≤ 50 ms |")

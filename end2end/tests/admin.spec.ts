@@ -1,4 +1,7 @@
 import AxeBuilder from '@axe-core/playwright';
+import { randomBytes } from 'node:crypto';
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { expect, test, type Page, type TestInfo } from '@playwright/test';
 import {
   createUser,
@@ -152,4 +155,28 @@ test.describe('admin dashboard', () => {
       await expectNoSeriousViolations(page, testInfo, path);
     });
   }
+});
+
+test.describe('rescan', () => {
+  test('an admin rescans the storage folder from /admin and sees the outcome', async ({ page }) => {
+    const photosDir = process.env.E2E_PHOTOS_DIR;
+    test.skip(!photosDir, 'E2E_PHOTOS_DIR is not set: this test needs the server’s storage folder');
+    const fixtures = path.resolve(__dirname, '../../tests/fixtures');
+    const folder = path.join(photosDir!, `e2e-rescan-${randomBytes(4).toString('hex')}`);
+    mkdirSync(folder, { recursive: true });
+    const jpeg = readFileSync(path.join(fixtures, 'exif-rotated.jpg'));
+    // Two photos no other test has (random bytes after the end marker), and a text file named .jpg.
+    writeFileSync(path.join(folder, 'one.jpg'), Buffer.concat([jpeg, randomBytes(16)]));
+    writeFileSync(path.join(folder, 'two.jpg'), Buffer.concat([jpeg, randomBytes(16)]));
+    copyFileSync(path.join(fixtures, 'not-an-image.jpg'), path.join(folder, 'notes.jpg'));
+
+    await signInAsAdmin(page, { next: '/admin' });
+    const panel = page.getByRole('region', { name: 'Rescan the storage folder' });
+    await panel.getByRole('button', { name: 'Start rescan', exact: true }).click();
+    const status = panel.getByRole('status');
+    await expect(status).toContainText('Last rescan:', { timeout: 30_000 });
+    await expect(status).toContainText(/Imported ([2-9]|\d{2,}),/);
+    await expect(status).toContainText(/errors [1-9]\d*\./);
+    await expect(panel.getByRole('button', { name: 'Start rescan', exact: true })).toBeEnabled();
+  });
 });

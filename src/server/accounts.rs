@@ -232,10 +232,11 @@ pub async fn change_password(
     }
     let new = Password::parse(&change.new).map_err(|e| ServerError::Validation(e.0))?;
     let plausible = change.current.chars().count() <= Password::MAX_LEN;
+    let stored = current_hash(db, me).await?;
     if !plausible
         || !auth
             .passwords
-            .verify(Some(&me.user.password_hash), &change.current)
+            .verify(Some(&stored), &change.current)
             .await?
     {
         return Err(ServerError::Validation(
@@ -244,6 +245,7 @@ pub async fn change_password(
     }
     let hash = auth.passwords.hash(&new).await?;
     users::set_password_hash(db, me.id(), hash).await?;
+    auth.users().changed(me.id()).await?;
     let ended = registry::revoke_all_but(auth, me.id(), Some(&me.session_handle)).await?;
     session.cycle_id().await?;
     session.save().await?;
@@ -260,6 +262,15 @@ pub async fn change_password(
     Ok(ended)
 }
 
+/// The user's password hash as stored now (the signed-in user's row may be
+/// a cached copy; a password is always checked against the database).
+async fn current_hash(db: &DatabaseConnection, me: &CurrentUser) -> ServerResult<String> {
+    users::find_by_id(db, me.id())
+        .await?
+        .map(|u| u.password_hash)
+        .ok_or(ServerError::Unauthorized)
+}
+
 /// "Sign out everywhere else": ends every other browser session and every
 /// API family of the user, after checking their password again.
 pub async fn sign_out_others(
@@ -270,12 +281,8 @@ pub async fn sign_out_others(
     client: &ClientInfo,
 ) -> ServerResult<usize> {
     let plausible = !password.is_empty() && password.chars().count() <= Password::MAX_LEN;
-    if !plausible
-        || !auth
-            .passwords
-            .verify(Some(&me.user.password_hash), password)
-            .await?
-    {
+    let stored = current_hash(db, me).await?;
+    if !plausible || !auth.passwords.verify(Some(&stored), password).await? {
         return Err(ServerError::Validation(
             "Your password is incorrect.".into(),
         ));

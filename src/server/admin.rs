@@ -124,6 +124,8 @@ pub async fn change_user(
     }
     let updated =
         users::update(db, id, change.role, change.disabled, password_hash.clone()).await?;
+    // Every instance drops its copy of the user before anyone is told.
+    auth.users().changed(id).await?;
     if disabling || password_hash.is_some() {
         registry::revoke_all_but(auth, id, None).await?;
     }

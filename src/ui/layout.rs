@@ -19,7 +19,7 @@ pub fn SignedInLayout() -> impl IntoView {
     Effect::new(move || {
         if let Some(Ok(None)) | Some(Err(crate::model::AppError::Unauthorized)) = user.get() {
             let here = location.pathname.get_untracked();
-            let next: String = js_sys_encode(&here);
+            let next: String = crate::ui::links::encode(&here);
             let _ = window().location().assign(&format!("/login?next={next}"));
         }
     });
@@ -60,16 +60,4 @@ pub fn SignedInLayout() -> impl IntoView {
             <Outlet />
         </main>
     }
-}
-
-/// Percent-encodes a path for a query value (the browser side has no `url`).
-fn js_sys_encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }

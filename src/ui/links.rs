@@ -13,6 +13,14 @@ pub fn encode(s: &str) -> String {
         .collect()
 }
 
+/// The `?page=` of a listing: a whole number from 1, else 1.
+pub fn page_param(map: &leptos_router::params::ParamsMap) -> u64 {
+    map.get("page")
+        .and_then(|p| p.parse::<u64>().ok())
+        .filter(|p| *p >= 1)
+        .unwrap_or(1)
+}
+
 /// Where the gallery is: search, tags (all must match) and page.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct GalleryState {

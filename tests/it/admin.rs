@@ -20,15 +20,6 @@ async fn call(
     req.send().await.unwrap()
 }
 
-async fn user_id(app: &TestApp, name: &str) -> String {
-    tagline::server::db::users::find_by_username(&app.state.db, name)
-        .await
-        .unwrap()
-        .unwrap()
-        .id
-        .to_string()
-}
-
 #[tokio::test]
 async fn admin_endpoints_answer_401_to_nobody_and_403_to_a_member() {
     let app = spawn_app().await;

@@ -8,29 +8,6 @@ use tagline::model::Role;
 
 use crate::helpers::*;
 
-async fn rpc(
-    app: &TestApp,
-    c: &reqwest::Client,
-    name: &str,
-    form: &[(&str, &str)],
-) -> reqwest::Response {
-    c.post(app.url(&format!("/rpc/{name}")))
-        .header(header::ACCEPT, "application/json")
-        .form(form)
-        .send()
-        .await
-        .unwrap()
-}
-
-async fn user_id(app: &TestApp, name: &str) -> String {
-    tagline::server::db::users::find_by_username(&app.state.db, name)
-        .await
-        .unwrap()
-        .unwrap()
-        .id
-        .to_string()
-}
-
 async fn api_tokens(app: &TestApp, username: &str, password: &str) -> (String, String) {
     let res = bare_client()
         .post(app.url("/api/login"))
@@ -622,4 +599,43 @@ async fn pages_allow_only_their_own_nonced_scripts() {
     assert!(csp.contains("script-src 'none'"), "{csp}");
     assert_eq!(res.headers()[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
     assert!(res.headers().contains_key(header::REFERRER_POLICY));
+}
+
+#[tokio::test]
+async fn a_role_change_on_one_instance_reaches_the_other_at_once() {
+    let one = spawn_app().await;
+    let two = one.spawn_twin().await;
+    one.create_user("rae", "rae-password-1", Role::Admin).await;
+    let rae = one.signed_in_client("rae", "rae-password-1").await;
+    // Both instances have seen (and may hold a copy of) rae as an admin.
+    assert_eq!(one.get(&rae, "/admin/users").await.status(), StatusCode::OK);
+    assert_eq!(two.get(&rae, "/admin/users").await.status(), StatusCode::OK);
+
+    let admin = two.signed_in_client(ADMIN, ADMIN_PASSWORD).await;
+    let rae_id = user_id(&one, "rae").await;
+    let res = admin
+        .patch(two.url(&format!("/api/admin/users/{rae_id}")))
+        .json(&json!({"role": "member"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    // On the instance that made the change: the very next request.
+    assert_eq!(
+        two.get(&rae, "/admin/users").await.status(),
+        StatusCode::FORBIDDEN
+    );
+    // On the other: as soon as the announcement arrives (milliseconds); the
+    // test allows two seconds rather than race the pub/sub delivery.
+    let mut status = StatusCode::OK;
+    for _ in 0..40 {
+        status = one.get(&rae, "/admin/users").await.status();
+        if status == StatusCode::FORBIDDEN {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let res = rpc(&one, &rae, "admin_users", &[]).await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
 }

@@ -314,6 +314,31 @@ impl TestApp {
     }
 }
 
+/// Calls the server function `name` with a form body, as the browser does.
+pub async fn rpc(
+    app: &TestApp,
+    c: &reqwest::Client,
+    name: &str,
+    form: &[(&str, &str)],
+) -> Response {
+    c.post(app.url(&format!("/rpc/{name}")))
+        .header(reqwest::header::ACCEPT, "application/json")
+        .form(form)
+        .send()
+        .await
+        .unwrap()
+}
+
+/// The id of the user called `name`.
+pub async fn user_id(app: &TestApp, name: &str) -> String {
+    tagline::server::db::users::find_by_username(&app.state.db, name)
+        .await
+        .unwrap()
+        .unwrap()
+        .id
+        .to_string()
+}
+
 pub fn session_cookie<'a>(res: &'a Response, name: &str) -> Option<reqwest::cookie::Cookie<'a>> {
     res.cookies().find(|c| c.name() == name)
 }

@@ -230,20 +230,6 @@ async fn a_redis_dump_holds_no_usable_session_cookie() {
     }
 }
 
-async fn rpc(
-    app: &TestApp,
-    c: &reqwest::Client,
-    name: &str,
-    form: &[(&str, &str)],
-) -> reqwest::Response {
-    c.post(app.url(&format!("/rpc/{name}")))
-        .header(header::ACCEPT, "application/json")
-        .form(form)
-        .send()
-        .await
-        .unwrap()
-}
-
 async fn list(app: &TestApp, c: &reqwest::Client) -> Vec<serde_json::Value> {
     let res = rpc(app, c, "my_sessions", &[]).await;
     assert_eq!(res.status(), StatusCode::OK);

@@ -92,7 +92,7 @@ async fn load_bearer(state: &AppState, token: &str) -> ServerResult<Option<Curre
     let Some(grant) = state.auth.tokens().check_access(token).await? else {
         return Ok(None);
     };
-    let user = users::find_by_id(&state.db, grant.user_id).await?;
+    let user = state.auth.users().get(&state.db, grant.user_id).await?;
     Ok(user.filter(|u| !u.disabled).map(|user| CurrentUser {
         user,
         session_handle: String::new(),
@@ -112,7 +112,7 @@ async fn load(state: &AppState, session: &Session) -> ServerResult<Option<Curren
         session.flush().await?;
         return Ok(None);
     }
-    let user = users::find_by_id(&state.db, auth.user_id).await?;
+    let user = state.auth.users().get(&state.db, auth.user_id).await?;
     let Some(user) = user.filter(|u| !u.disabled) else {
         session.flush().await?;
         return Ok(None);

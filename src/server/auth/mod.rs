@@ -12,6 +12,8 @@
 //!   by session cookie or bearer token.
 //! - [`coordination`]: what instances share that is not a token (the rescan
 //!   lock and its progress).
+//! - [`user_cache`]: user rows kept briefly per instance, dropped on every
+//!   instance when a user changes (announced over Redis pub/sub).
 
 pub mod coordination;
 pub mod current_user;
@@ -22,6 +24,7 @@ pub mod sessions;
 pub mod store;
 pub mod throttle;
 pub mod tokens;
+pub mod user_cache;
 
 use std::{sync::Arc, time::Duration};
 
@@ -42,6 +45,7 @@ pub struct Auth {
     settings: Arc<SessionSettings>,
     lifetimes: tokens::TokenLifetimes,
     throttle_limits: throttle::ThrottleLimits,
+    users: user_cache::UserCache,
 }
 
 /// Session lifetimes and cookie settings, fixed at start-up.
@@ -61,7 +65,16 @@ impl Auth {
     pub fn new(config: &Config) -> anyhow::Result<Self> {
         let pool = redis::connect(config)?;
         let idle = config.session_idle_timeout;
+        let redis_config = fred::types::config::Config::from_url(&config.redis_url)
+            .map_err(|e| anyhow::anyhow!("REDIS_URL: {e}"))?;
+        let users = user_cache::UserCache::start(
+            pool.clone(),
+            redis_config,
+            &config.redis_prefix,
+            config.redis_command_timeout,
+        );
         Ok(Auth {
+            users,
             pool,
             keys: redis::Keys::new(&config.redis_prefix),
             passwords: passwords::Passwords::new(config.password_hash_concurrency)?,
@@ -89,6 +102,11 @@ impl Auth {
     /// instance.
     pub fn rescan_lock(&self) -> coordination::SharedLock {
         coordination::SharedLock::new(self.pool.clone(), &self.keys, "rescan")
+    }
+
+    /// User rows for "who is asking" (see [`user_cache`]).
+    pub fn users(&self) -> &user_cache::UserCache {
+        &self.users
     }
 
     pub fn settings(&self) -> &SessionSettings {

@@ -9,7 +9,7 @@ use crate::{
     api::photos::load_profile,
     model::{AppError, Role},
     ui::{
-        links::GalleryState,
+        links::{page_param, GalleryState},
         photo_grid::{Pagination, PhotoGrid},
     },
 };
@@ -19,14 +19,7 @@ pub fn UserPage() -> impl IntoView {
     let params = use_params_map();
     let query = use_query_map();
     let username = Memo::new(move |_| params.get().get("username").unwrap_or_default());
-    let page = Memo::new(move |_| {
-        query
-            .get()
-            .get("page")
-            .and_then(|p| p.parse::<u64>().ok())
-            .filter(|p| *p >= 1)
-            .unwrap_or(1)
-    });
+    let page = Memo::new(move |_| page_param(&query.get()));
     let profile = Resource::new(
         move || (username.get(), page.get()),
         |(u, p)| load_profile(u, p),

@@ -10,7 +10,10 @@ use super::{when_rfc3339, AdminNav};
 use crate::{
     api::admin::{admin_audit, AUDIT_PAGE_SIZE},
     model::admin::{audit_event_label, AUDIT_EVENTS},
-    ui::{links::encode, photo_grid::Pagination},
+    ui::{
+        links::{encode, page_param},
+        photo_grid::Pagination,
+    },
 };
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -48,11 +51,7 @@ pub fn AdminAuditPage() -> impl IntoView {
         AuditQuery {
             user: q.get("user").unwrap_or_default().trim().to_owned(),
             event: q.get("event").unwrap_or_default().trim().to_owned(),
-            page: q
-                .get("page")
-                .and_then(|p| p.parse::<u64>().ok())
-                .filter(|p| *p >= 1)
-                .unwrap_or(1),
+            page: page_param(&q),
         }
     });
     let log = Resource::new(

@@ -10,7 +10,10 @@ use super::{when, AdminNav, SessionCounts};
 use crate::{
     api::admin::{admin_sessions, RevokeSession, RevokeUserSessions},
     model::{admin::AdminSessionRow, SessionKind},
-    ui::{links::encode, photo_grid::Pagination},
+    ui::{
+        links::{encode, page_param},
+        photo_grid::Pagination,
+    },
 };
 
 #[component]
@@ -24,14 +27,7 @@ pub fn AdminSessionsPage() -> impl IntoView {
             .trim()
             .to_owned()
     });
-    let page = Memo::new(move |_| {
-        query
-            .get()
-            .get("page")
-            .and_then(|p| p.parse::<u64>().ok())
-            .filter(|p| *p >= 1)
-            .unwrap_or(1)
-    });
+    let page = Memo::new(move |_| page_param(&query.get()));
     let revoke = ServerAction::<RevokeSession>::new();
     let revoke_all = ServerAction::<RevokeUserSessions>::new();
     let overview = Resource::new(
