@@ -6,10 +6,7 @@ use fred::{
 };
 use uuid::Uuid;
 
-use super::{
-    redis::Keys,
-    store::{auth_of, SessionAuth},
-};
+use super::{redis::Keys, store::SessionAuth};
 use crate::server::error::ServerResult;
 
 /// One live browser session, as the index knows it.
@@ -24,6 +21,18 @@ pub struct SessionEntry {
 pub struct Sessions {
     pool: Pool,
     keys: Keys,
+}
+
+/// The part of a stored session record the listing needs.
+#[derive(serde::Deserialize)]
+struct RecordAuth {
+    data: RecordData,
+}
+
+#[derive(serde::Deserialize)]
+struct RecordData {
+    #[serde(rename = "auth", default)]
+    auth: Option<SessionAuth>,
 }
 
 impl Sessions {
@@ -52,9 +61,11 @@ impl Sessions {
         let mut live = Vec::with_capacity(members.len());
         let mut stale = Vec::new();
         for ((handle, score), body) in members.into_iter().zip(bodies) {
-            let record =
-                body.and_then(|b| serde_json::from_str::<tower_sessions::session::Record>(&b).ok());
-            match record.as_ref().and_then(auth_of) {
+            // Only who and where: the rest of the record is not decoded.
+            let auth = body
+                .and_then(|b| serde_json::from_str::<RecordAuth>(&b).ok())
+                .and_then(|r| r.data.auth);
+            match auth {
                 Some(auth) if auth.user_id == user_id => live.push(SessionEntry {
                     handle,
                     auth,

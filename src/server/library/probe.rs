@@ -124,16 +124,24 @@ pub fn probe(
         reader.limits(limits());
         reader
     };
-    let (stored_w, stored_h, image) = if decode {
-        let image = reader().decode().map_err(decode_error)?;
-        (image.width(), image.height(), Some(image))
-    } else {
-        let (w, h) = reader().into_dimensions().map_err(decode_error)?;
-        (w, h, None)
-    };
-    if u64::from(stored_w) * u64::from(stored_h) > MAX_PIXELS {
+    // The stored size from the header alone, checked before any decoding.
+    let (stored_w, stored_h) = reader().into_dimensions().map_err(decode_error)?;
+    if u64::from(stored_w) * u64::from(stored_h) > MAX_PIXELS
+        || stored_w > MAX_SIDE
+        || stored_h > MAX_SIDE
+    {
         return Err(ProbeError::TooLarge);
     }
+    let image = if !decode {
+        None
+    } else if media_type == MediaType::Jpeg {
+        match decode_jpeg_scaled(bytes, Rendition::Display.max_side()) {
+            Some(image) => Some(image),
+            None => Some(reader().decode().map_err(decode_error)?),
+        }
+    } else {
+        Some(reader().decode().map_err(decode_error)?)
+    };
     let (width, height) = if exif.orientation >= 5 {
         (stored_h, stored_w)
     } else {
@@ -151,6 +159,30 @@ pub fn probe(
         orientation: exif.orientation,
     };
     Ok((probed, image))
+}
+
+/// A JPEG decoded at the smallest of 1/8, 1/4, 1/2 or full size that still
+/// has `max_side` pixels on its longer side: the inverse DCT does the first
+/// step of the downscaling, so a 12-megapixel photo costs about a quarter
+/// of a full decode in time and memory. `None` when this path cannot do it
+/// (16-bit grey, CMYK, a coding it does not know, damage it trips on): the
+/// caller then decodes in full, which decides whether the file is corrupt.
+fn decode_jpeg_scaled(bytes: &[u8], max_side: u32) -> Option<DynamicImage> {
+    use jpeg_decoder::{Decoder, PixelFormat};
+    let mut decoder = Decoder::new(Cursor::new(bytes));
+    decoder.read_info().ok()?;
+    let format = decoder.info()?.pixel_format;
+    if !matches!(format, PixelFormat::L8 | PixelFormat::RGB24) {
+        return None;
+    }
+    let side = u16::try_from(max_side).unwrap_or(u16::MAX);
+    let (width, height) = decoder.scale(side, side).ok()?;
+    let pixels = decoder.decode().ok()?;
+    let (w, h) = (u32::from(width), u32::from(height));
+    match format {
+        PixelFormat::L8 => image::GrayImage::from_raw(w, h, pixels).map(DynamicImage::ImageLuma8),
+        _ => image::RgbImage::from_raw(w, h, pixels).map(DynamicImage::ImageRgb8),
+    }
 }
 
 fn limits() -> Limits {
@@ -374,6 +406,20 @@ mod tests {
         let mut out = Cursor::new(Vec::new());
         img.write_to(&mut out, ImageFormat::Jpeg).unwrap();
         out.into_inner()
+    }
+
+    #[test]
+    fn big_jpegs_are_decoded_at_a_smaller_scale_that_still_fills_the_display_size() {
+        // 1/2 of 3400x2000 is 1700x1000: the smallest scale still >= 1600.
+        let image = decode_jpeg_scaled(&jpeg(3400, 2000), 1600).unwrap();
+        assert_eq!((image.width(), image.height()), (1700, 1000));
+        // Small ones are decoded whole.
+        let image = decode_jpeg_scaled(&jpeg(640, 480), 1600).unwrap();
+        assert_eq!((image.width(), image.height()), (640, 480));
+        // The facts keep the stored size whatever the decode.
+        let (probed, image) = probe(&jpeg(3400, 2000), "ab".repeat(32), true).unwrap();
+        assert_eq!((probed.width, probed.height), (3400, 2000));
+        assert_eq!(image.unwrap().width(), 1700);
     }
 
     #[test]
