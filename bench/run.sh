@@ -190,12 +190,18 @@ say "contention: exactly one winner in $once of $rounds rounds"
 
 ACCESS="$(api_login | json_field access_token)"
 sed 's|^/api/photos/|/bench/photos/|' "$WORK/photo-paths" >"$WORK/twin-paths"
-scenario '`GET /api/photos/{id}`, bearer token' 'ratio ≥ 0.8' "$WORK/photo-paths" "Authorization: Bearer $ACCESS"
-bearer_rps="$LAST_RPS"
-scenario '`GET /bench/photos/{id}`, the same without the check' '' "$WORK/twin-paths" "X-Bench: twin"
-twin_rps="$LAST_RPS"
-ratio="$(awk -v a="$bearer_rps" -v b="$twin_rps" 'BEGIN { printf "%.2f", a / b }')"
-AUTH_ROWS+=("| bearer-checked vs unchecked \`GET /api/photos/{id}\` | ratio $ratio ($bearer_rps / $twin_rps req/s) | ≥ 0.8 |")
+# Three alternating rounds, each a ratio of two runs back to back, and the
+# median of the three: the two are compared under the same conditions.
+RATIOS=()
+for round in 1 2 3; do
+  scenario "\`GET /api/photos/{id}\`, bearer token (round $round)" 'ratio ≥ 0.8' "$WORK/photo-paths" "Authorization: Bearer $ACCESS"
+  bearer_rps="$LAST_RPS"
+  scenario "\`GET /bench/photos/{id}\`, the same without the check (round $round)" '' "$WORK/twin-paths" "X-Bench: twin"
+  twin_rps="$LAST_RPS"
+  RATIOS+=("$(awk -v a="$bearer_rps" -v b="$twin_rps" 'BEGIN { printf "%.2f", a / b }')")
+done
+ratio="$(printf '%s\n' "${RATIOS[@]}" | sort -n | sed -n 2p)"
+AUTH_ROWS+=("| bearer-checked vs unchecked \`GET /api/photos/{id}\`, 3 alternating rounds | ratio $ratio, the median of ${RATIOS[*]} | ≥ 0.8 |")
 
 export BENCH_USERNAME=admin BENCH_PASSWORD=bench-admin-password
 measure 'sign-ins `POST /api/login` (argon2id)' 'bounded by argon2' 0 \
