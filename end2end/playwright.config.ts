@@ -6,7 +6,8 @@ const baseURL = process.env.BASE_URL ?? 'http://127.0.0.1:3000';
 
 export default defineConfig({
   testDir: './tests',
-  timeout: 30_000,
+  // Generous: a debug build's wasm (12 MB) compiles slowly on 2 busy cores.
+  timeout: 90_000,
   expect: { timeout: 10_000 },
   fullyParallel: true,
   forbidOnly: !!process.env.CI,

@@ -26,7 +26,7 @@ export async function waitForHydration(page: Page): Promise<void> {
   await expect(
     page.locator(HYDRATED),
     `the page at ${page.url()} should hydrate (expected ${HYDRATED})`,
-  ).toBeAttached({ timeout: 20_000 });
+  ).toBeAttached({ timeout: 45_000 });
 }
 
 /** Navigates to `path` (following any redirect) and waits for hydration. */

@@ -182,6 +182,8 @@ test.describe('the photo library', () => {
 
     await page.keyboard.press('ArrowRight');
     await expect(page).toHaveURL((url) => url.pathname + url.search === second);
+    // The second photo has loaded (its "Previous" leads back) before the next key.
+    await expect(page.getByRole('link', { name: 'Previous', exact: true })).toHaveAttribute('href', first!);
     await page.keyboard.press('ArrowLeft');
     await expect(page).toHaveURL((url) => url.pathname + url.search === first);
     // Typing in the editor does not navigate.

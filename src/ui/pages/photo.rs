@@ -51,17 +51,18 @@ pub fn PhotoPage() -> impl IntoView {
                 return;
             }
             let s = state.get_untracked();
+            // Only the loaded photo's neighbours: while the next photo is
+            // still loading, the previous one's must not be used.
+            let here = id.get_untracked();
+            let loaded = move || {
+                detail
+                    .get_untracked()
+                    .and_then(Result::ok)
+                    .filter(|d| d.photo.id == here)
+            };
             let target = match ev.key().as_str() {
-                "ArrowLeft" => detail
-                    .get_untracked()
-                    .and_then(Result::ok)
-                    .and_then(|d| d.prev)
-                    .map(|p| s.photo_href(&p)),
-                "ArrowRight" => detail
-                    .get_untracked()
-                    .and_then(Result::ok)
-                    .and_then(|d| d.next)
-                    .map(|n| s.photo_href(&n)),
+                "ArrowLeft" => loaded().and_then(|d| d.prev).map(|p| s.photo_href(&p)),
+                "ArrowRight" => loaded().and_then(|d| d.next).map(|n| s.photo_href(&n)),
                 "Escape" => Some(s.gallery_href()),
                 _ => None,
             };
