@@ -287,7 +287,9 @@ pub async fn audit_page(
         event: event.map(str::to_owned),
     };
     let (rows, total) = audit::page(db, &filter, limit, offset).await?;
-    let names: std::collections::HashMap<Uuid, String> = users::all(db)
+    // The names of the actors on this page only.
+    let actors: Vec<Uuid> = rows.iter().filter_map(|r| r.actor_id).collect();
+    let names: std::collections::HashMap<Uuid, String> = users::find_by_ids(db, &actors)
         .await?
         .into_iter()
         .map(|u| (u.id, u.username))
@@ -316,7 +318,8 @@ pub async fn audit_page(
     })
 }
 
-/// Ends one session of any user, found by its public id.
+/// Ends one session of any user, found by its public id: its owner is read
+/// from the session itself (one Redis read), not by listing everyone's.
 pub async fn revoke_session(
     db: &DatabaseConnection,
     auth: &Auth,
@@ -324,19 +327,22 @@ pub async fn revoke_session(
     id: &str,
     client: &ClientInfo,
 ) -> ServerResult<()> {
-    for (user, session) in all_sessions(db, auth, admin, None).await? {
-        if session.id == id {
-            registry::revoke(auth, user.id, id).await?;
-            audit::write(
-                db,
-                Event::SessionRevoked,
-                by_admin(admin, &user, client, Some("by an admin".into())),
-            )
-            .await?;
-            return Ok(());
-        }
+    let owner = registry::owner_of(auth, id)
+        .await?
+        .ok_or(ServerError::NotFound)?;
+    let user = users::find_by_id(db, owner)
+        .await?
+        .ok_or(ServerError::NotFound)?;
+    if !registry::revoke(auth, user.id, id).await? {
+        return Err(ServerError::NotFound);
     }
-    Err(ServerError::NotFound)
+    audit::write(
+        db,
+        Event::SessionRevoked,
+        by_admin(admin, &user, client, Some("by an admin".into())),
+    )
+    .await?;
+    Ok(())
 }
 
 /// Ends every session and API family of a user.

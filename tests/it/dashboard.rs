@@ -23,6 +23,21 @@ async fn api_tokens(app: &TestApp, username: &str, password: &str) -> (String, S
     )
 }
 
+/// Calls the dashboard's `admin_change_user` and answers its status.
+async fn change(
+    app: &TestApp,
+    c: &reqwest::Client,
+    id: &str,
+    action: &str,
+    password: &str,
+) -> StatusCode {
+    let mut form = vec![("id", id), ("action", action)];
+    if !password.is_empty() {
+        form.push(("password", password));
+    }
+    rpc(app, c, "admin_change_user", &form).await.status()
+}
+
 async fn audit(app: &TestApp, c: &reqwest::Client, query: &str) -> reqwest::Response {
     c.get(app.url(&format!("/api/admin/audit{query}")))
         .send()
@@ -228,23 +243,13 @@ async fn the_dashboard_manages_users_and_sessions() {
         (&wren_id, "disable", StatusCode::OK),
         (&wren_id, "frobnicate", StatusCode::UNPROCESSABLE_ENTITY),
     ] {
-        let res = rpc(
-            &app,
-            &admin,
-            "admin_change_user",
-            &[("id", id), ("action", action)],
-        )
-        .await;
-        assert_eq!(res.status(), status, "{action}");
+        let status_of = change(&app, &admin, id, action, "").await;
+        assert_eq!(status_of, status, "{action}");
     }
-    let res = rpc(
-        &app,
-        &admin,
-        "admin_change_user",
-        &[("id", "not-a-uuid"), ("action", "enable")],
-    )
-    .await;
-    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        change(&app, &admin, "not-a-uuid", "enable", "").await,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
     assert_eq!(
         app.login(&client(), "wren", "wren-password-1")
             .await
@@ -252,40 +257,27 @@ async fn the_dashboard_manages_users_and_sessions() {
         StatusCode::UNAUTHORIZED,
         "a disabled user gets the sign-in form again, refused"
     );
-    let res = rpc(
-        &app,
-        &admin,
-        "admin_change_user",
-        &[("id", &wren_id), ("action", "enable")],
-    )
-    .await;
-    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(
+        change(&app, &admin, &wren_id, "enable", "").await,
+        StatusCode::OK
+    );
     // A reset password that is too short changes nothing.
-    let res = rpc(
-        &app,
-        &admin,
-        "admin_change_user",
-        &[
-            ("id", &wren_id),
-            ("action", "reset_password"),
-            ("password", "short"),
-        ],
-    )
-    .await;
-    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        change(&app, &admin, &wren_id, "reset_password", "short").await,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
     app.signed_in_client("wren", "wren-password-1").await;
-    let res = rpc(
-        &app,
-        &admin,
-        "admin_change_user",
-        &[
-            ("id", &wren_id),
-            ("action", "reset_password"),
-            ("password", "wren-new-password"),
-        ],
-    )
-    .await;
-    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(
+        change(
+            &app,
+            &admin,
+            &wren_id,
+            "reset_password",
+            "wren-new-password"
+        )
+        .await,
+        StatusCode::OK
+    );
     app.signed_in_client("wren", "wren-new-password").await;
 
     let html = app.get(&admin, "/admin/users").await.text().await.unwrap();

@@ -184,12 +184,13 @@ async fn start(env: &[(String, String)]) -> TestApp {
 }
 
 /// A client that keeps cookies and does not follow redirects, so tests see
-/// the server's own answers.
+/// the server's own answers. The timeout only guards against a hang: with
+/// every test's app on two cores, one answer once took more than 10 s.
 pub fn client() -> reqwest::Client {
     reqwest::Client::builder()
         .cookie_store(true)
         .redirect(Policy::none())
-        .timeout(Duration::from_secs(10))
+        .timeout(Duration::from_secs(30))
         .build()
         .expect("client")
 }
@@ -198,7 +199,7 @@ pub fn client() -> reqwest::Client {
 pub fn bare_client() -> reqwest::Client {
     reqwest::Client::builder()
         .redirect(Policy::none())
-        .timeout(Duration::from_secs(10))
+        .timeout(Duration::from_secs(30))
         .build()
         .expect("client")
 }

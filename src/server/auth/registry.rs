@@ -51,6 +51,17 @@ pub async fn list(auth: &Auth, user_id: Uuid, current: &str) -> ServerResult<Vec
     Ok(out)
 }
 
+/// Whose live session (browser or API family) the public id `id` is.
+pub async fn owner_of(auth: &Auth, id: &str) -> ServerResult<Option<Uuid>> {
+    if let Some(handle) = id.strip_prefix(BROWSER) {
+        return auth.sessions().owner_of(handle).await;
+    }
+    if let Some(family) = id.strip_prefix(API) {
+        return auth.tokens().owner_of(family).await;
+    }
+    Ok(None)
+}
+
 /// Ends the user's session with public id `id`; false when there is none.
 pub async fn revoke(auth: &Auth, user_id: Uuid, id: &str) -> ServerResult<bool> {
     if let Some(handle) = id.strip_prefix(BROWSER) {

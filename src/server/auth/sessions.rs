@@ -81,6 +81,15 @@ impl Sessions {
         Ok(live)
     }
 
+    /// Whose live browser session this handle is, if anyone's.
+    pub async fn owner_of(&self, handle: &str) -> ServerResult<Option<Uuid>> {
+        let body: Option<String> = self.pool.get(self.keys.session(handle)).await?;
+        Ok(body
+            .and_then(|b| serde_json::from_str::<RecordAuth>(&b).ok())
+            .and_then(|r| r.data.auth)
+            .map(|a| a.user_id))
+    }
+
     /// Ends one browser session of the user; false when it is not theirs.
     pub async fn revoke_for_user(&self, user_id: Uuid, handle: &str) -> ServerResult<bool> {
         let index = self.keys.user_sessions(&user_id);

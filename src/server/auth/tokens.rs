@@ -358,6 +358,13 @@ impl Tokens {
     }
 
     /// Ends one family of the user; false when it is not theirs or gone.
+    /// Whose live family this is, if anyone's.
+    pub async fn owner_of(&self, family: &str) -> ServerResult<Option<Uuid>> {
+        let key = format!("{}api:family:{family}", self.keys.prefix());
+        let owner: Option<String> = self.pool.hget(key, "user_id").await?;
+        Ok(owner.and_then(|o| o.parse().ok()))
+    }
+
     pub async fn revoke_family_of(&self, user_id: Uuid, family: &str) -> ServerResult<bool> {
         let key = format!("{}api:family:{family}", self.keys.prefix());
         let owner: Option<String> = self.pool.hget(key, "user_id").await?;

@@ -100,6 +100,17 @@ pub async fn set_password_hash(
     .map(|_| ())
 }
 
+/// The users with these ids (unknown ids are left out).
+pub async fn find_by_ids(db: &DatabaseConnection, ids: &[Uuid]) -> Result<Vec<Model>, DbErr> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut ids = ids.to_vec();
+    ids.sort_unstable();
+    ids.dedup();
+    Entity::find().filter(Column::Id.is_in(ids)).all(db).await
+}
+
 pub async fn all(db: &DatabaseConnection) -> Result<Vec<Model>, DbErr> {
     use sea_orm::QueryOrder;
     Entity::find().order_by_asc(Column::Username).all(db).await
